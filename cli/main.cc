@@ -1,0 +1,100 @@
+// lcr: legal case retrieval by generation. Dispatches to the registered subcommands.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "command.h"
+#include "lcr/core/error.h"
+
+namespace po = boost::program_options;
+
+namespace lcr::cli {
+
+std::vector<Command>& registry() {
+  static std::vector<Command> commands;
+  return commands;
+}
+
+Registrar::Registrar(std::string path, std::string summary, CommandFn fn) {
+  registry().push_back({std::move(path), std::move(summary), std::move(fn)});
+}
+
+bool parse_options(const std::string& command, const Args& args,
+                   po::options_description& desc, po::variables_map& vm,
+                   const po::positional_options_description* pos) {
+  desc.add_options()("help,h", "show this help");
+  try {
+    po::command_line_parser parser(args);
+    parser.options(desc);
+    if (pos) parser.positional(*pos);
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: lcr " << command << " [options]\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::ostringstream os;
+    os << "lcr " << command << ": " << e.what() << "\n\n" << desc;
+    throw UsageError(os.str());
+  }
+  return true;
+}
+
+}  // namespace lcr::cli
+
+namespace {
+
+void print_usage() {
+  std::cout << "usage: lcr <command> [options]   (lcr <command> --help for its options)\n\n"
+               "commands:\n";
+  auto cmds = lcr::cli::registry();
+  std::sort(cmds.begin(), cmds.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  for (const auto& c : cmds) std::printf("  %-22s %s\n", c.path.c_str(), c.summary.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    print_usage();
+    return words.empty() ? 2 : 0;
+  }
+  // Longest command path that prefixes the words.
+  const lcr::cli::Command* best = nullptr;
+  size_t best_len = 0;
+  for (const auto& c : lcr::cli::registry()) {
+    std::vector<std::string> parts;
+    std::istringstream ss(c.path);
+    for (std::string w; ss >> w;) parts.push_back(w);
+    if (parts.size() > words.size() || parts.size() <= best_len) continue;
+    if (std::equal(parts.begin(), parts.end(), words.begin())) {
+      best = &c;
+      best_len = parts.size();
+    }
+  }
+  if (!best) {
+    std::cerr << "lcr: unknown command '" << words[0] << (words.size() > 1 ? " " + words[1] : "")
+              << "'\n\n";
+    print_usage();
+    return 2;
+  }
+  try {
+    return best->run(std::vector<std::string>(words.begin() + static_cast<long>(best_len),
+                                              words.end()));
+  } catch (const lcr::cli::UsageError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const lcr::Error& e) {
+    std::cerr << "lcr " << best->path << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "lcr " << best->path << ": error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "lcr " << best->path << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
