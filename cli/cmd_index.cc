@@ -1,0 +1,1 @@
+// lcr index: filled in below.

@@ -1,0 +1,167 @@
+// FmIndex against a brute-force scan of the same token texts.
+#include "lcr/fmindex/fm_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "lcr/core/error.h"
+
+namespace lcr::fm {
+namespace {
+
+using Cases = std::vector<std::vector<int32_t>>;
+
+// Every (case, offset) where `p` occurs.
+std::vector<Occurrence> brute_occurrences(const Cases& cases, const std::vector<int32_t>& p) {
+  std::vector<Occurrence> out;
+  for (uint32_t d = 0; d < cases.size(); ++d) {
+    const auto& c = cases[d];
+    for (size_t i = 0; i + p.size() <= c.size(); ++i)
+      if (std::equal(p.begin(), p.end(), c.begin() + static_cast<long>(i)))
+        out.push_back({d, static_cast<uint32_t>(i)});
+  }
+  return out;
+}
+
+std::vector<TokenCount> brute_next(const Cases& cases, const std::vector<int32_t>& p) {
+  std::map<int32_t, uint64_t> m;
+  for (const auto& c : cases)
+    for (size_t i = 0; i + p.size() < c.size(); ++i)
+      if (std::equal(p.begin(), p.end(), c.begin() + static_cast<long>(i))) ++m[c[i + p.size()]];
+  std::vector<TokenCount> out;
+  for (auto [t, n] : m) out.push_back({t, n});
+  return out;
+}
+
+// Random texts with a skewed alphabet so that long repeats exist.
+Cases random_cases(std::mt19937& rng, int n_cases, int max_len, int sigma) {
+  Cases cases(static_cast<size_t>(n_cases));
+  std::geometric_distribution<int> geo(0.25);
+  for (auto& c : cases) {
+    int len = std::uniform_int_distribution<int>(0, max_len)(rng);
+    for (int i = 0; i < len; ++i) c.push_back(std::min(geo(rng), sigma - 1) + 4);
+  }
+  return cases;
+}
+
+// A pattern drawn from the text (so that most have hits), sometimes mutated.
+std::vector<int32_t> random_pattern(std::mt19937& rng, const Cases& cases, size_t len) {
+  std::vector<int32_t> p;
+  const auto& c = cases[std::uniform_int_distribution<size_t>(0, cases.size() - 1)(rng)];
+  if (c.size() < len) return {4};
+  size_t at = std::uniform_int_distribution<size_t>(0, c.size() - len)(rng);
+  p.assign(c.begin() + static_cast<long>(at), c.begin() + static_cast<long>(at + len));
+  if (rng() % 5 == 0) p.back() = static_cast<int32_t>(rng() % 12) + 3;
+  return p;
+}
+
+class FmIndexRandomTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(FmIndexRandomTest, AgreesWithBruteForce) {
+  const uint32_t rate = GetParam();
+  for (int round = 0; round < 4; ++round) {
+    std::mt19937 rng(1000 * rate + static_cast<unsigned>(round));
+    Cases cases = random_cases(rng, 30 + round * 20, 120, 40 + round * 300);
+    FmIndex idx = FmIndex::build(cases, rate);
+    uint64_t total = 0;
+    for (const auto& c : cases) total += c.size();
+    ASSERT_EQ(idx.num_tokens(), total);
+    ASSERT_EQ(idx.num_cases(), cases.size());
+    for (uint32_t d = 0; d < cases.size(); ++d) ASSERT_EQ(idx.case_length(d), cases[d].size());
+
+    for (int q = 0; q < 300; ++q) {
+      auto p = random_pattern(rng, cases, 1 + static_cast<size_t>(q % 8));
+      // Incremental extension must equal find() of the whole pattern.
+      PrefixState s = idx.root();
+      for (int32_t t : p) s = idx.extend(s, t);
+      PrefixState f = idx.find(p);
+      ASSERT_EQ(s.count(), f.count());
+
+      auto occ = brute_occurrences(cases, p);
+      ASSERT_EQ(s.count(), occ.size());
+      ASSERT_EQ(idx.can_follow(idx.find({p.begin(), p.end() - 1}), p.back()), !occ.empty());
+
+      std::vector<Occurrence> got;
+      idx.locate(s, 0, &got);
+      std::sort(got.begin(), got.end());
+      ASSERT_EQ(got, occ);
+
+      std::vector<TokenCount> next;
+      idx.next_tokens(s, &next);
+      ASSERT_EQ(next, brute_next(cases, p));
+
+      // Top-k: the k largest counts (as a multiset of counts; tokens may tie).
+      std::vector<TokenCount> top;
+      idx.next_tokens_topk(s, 3, &top);
+      auto want = brute_next(cases, p);
+      std::sort(want.begin(), want.end(),
+                [](const TokenCount& a, const TokenCount& b) { return a.count > b.count; });
+      ASSERT_EQ(top.size(), std::min<size_t>(3, want.size()));
+      for (size_t i = 0; i < top.size(); ++i) {
+        ASSERT_EQ(top[i].count, want[i].count);
+        ASSERT_EQ(top[i].count, idx.extend(s, top[i].token).count());
+      }
+
+      std::set<uint32_t> docs;
+      for (const auto& o : occ) docs.insert(o.case_index);
+      auto df = idx.doc_freq(s);
+      ASSERT_TRUE(df.exact);
+      ASSERT_EQ(df.value, docs.size());
+    }
+    for (uint32_t d = 0; d < cases.size(); d += 7) ASSERT_EQ(idx.extract_case(d), cases[d]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SampleRates, FmIndexRandomTest, ::testing::Values(1u, 4u, 32u));
+
+TEST(FmIndex, RootListsAllTokensWithCounts) {
+  Cases cases = {{5, 6, 5}, {}, {7, 5}};
+  FmIndex idx = FmIndex::build(cases);
+  std::vector<TokenCount> next;
+  idx.next_tokens(idx.root(), &next);
+  EXPECT_EQ(next, (std::vector<TokenCount>{{5, 3}, {6, 1}, {7, 1}}));
+  EXPECT_EQ(idx.root().count(), 5u);
+  EXPECT_TRUE(idx.extend(idx.root(), 9).empty());
+  EXPECT_TRUE(idx.extend(idx.root(), 60000).empty());
+  EXPECT_EQ(idx.case_length(1), 0u);
+}
+
+TEST(FmIndex, NoMatchAcrossCaseBoundaries) {
+  Cases cases = {{10, 11}, {12, 13}};
+  FmIndex idx = FmIndex::build(cases);
+  EXPECT_EQ(idx.find({11, 12}).count(), 0u);
+  EXPECT_EQ(idx.find({10, 11}).count(), 1u);
+  std::vector<TokenCount> next;
+  idx.next_tokens(idx.find({11}), &next);
+  EXPECT_TRUE(next.empty());
+}
+
+TEST(FmIndex, SerializeLoadRoundTrip) {
+  std::mt19937 rng(5);
+  Cases cases = random_cases(rng, 50, 80, 100);
+  FmIndex a = FmIndex::build(cases, 8);
+  std::stringstream ss;
+  uint64_t written = a.serialize(ss);
+  EXPECT_EQ(written, ss.str().size());
+  FmIndex b;
+  b.load(ss, "test");
+  for (int q = 0; q < 100; ++q) {
+    auto p = random_pattern(rng, cases, 3);
+    std::vector<Occurrence> x, y;
+    a.locate(a.find(p), 0, &x);
+    b.locate(b.find(p), 0, &y);
+    ASSERT_EQ(x, y);
+  }
+}
+
+TEST(FmIndex, RejectsOutOfRangeToken) {
+  EXPECT_THROW(FmIndex::build({{70000}}), lcr::Error);
+}
+
+}  // namespace
+}  // namespace lcr::fm
