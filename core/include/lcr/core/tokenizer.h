@@ -1,11 +1,12 @@
 // Tokenizer: a sentencepiece model trained on the corpus itself.
 //
 // Trained with identity normalization, no dummy prefix and whitespace kept as is, plus byte
-// fallback: every text encodes, and decode(encode(t)) == t byte for byte. That makes the
-// token stream a faithful image of the text, so token-level counts in the FM-index can agree
-// with substring counts (docs/tokenization.md). Pieces are capped at `max_piece_length`
-// characters: 1 (the default) makes Chinese text character-level, which keeps every phrase's
-// tokenization the same wherever it occurs.
+// fallback: every text encodes, and decode(encode(t)) == t byte for byte (one exception:
+// U+2581, sentencepiece's own space mark, reads back as a space). That makes the token
+// stream a faithful image of the text, so token-level counts in the FM-index can agree with
+// substring counts (docs/tokenization.md). Pieces are capped at `max_piece_length`
+// characters: 1 (the default) makes Chinese text character-level, which keeps every
+// phrase's tokenization the same wherever it occurs.
 #pragma once
 
 #include <cstdint>
