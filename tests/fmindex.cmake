@@ -1,1 +1,3 @@
 lcr_add_test(fmindex_test SOURCES fmindex_test.cc LIBS lcr::fmindex)
+lcr_add_test(index_test SOURCES index_test.cc LIBS lcr::fmindex)
+lcr_add_test(lecard_fmindex_test SOURCES lecard_fmindex_test.cc LIBS lcr::fmindex)

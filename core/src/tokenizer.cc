@@ -180,13 +180,14 @@ Tokenizer Tokenizer::train_on_sentences(const std::vector<std::string>& sentence
 }
 
 Tokenizer Tokenizer::train_on_corpus(const std::string& corpus_path, const std::string& out_path,
-                                     const TokenizerTrainOptions& o) {
+                                     const TokenizerTrainOptions& o,
+                                     const CorpusReadOptions& read) {
   o.validate();
   // Reservoir-sample sentences so memory stays bounded on any corpus size.
   std::mt19937_64 rng(o.seed);
   std::vector<std::string> sample;
   uint64_t seen = 0;
-  CorpusReader reader(corpus_path);
+  CorpusReader reader(corpus_path, read);
   Progress progress("tokenizer: reading sentences", reader.file_bytes() >> 20, "MB");
   Case c;
   while (reader.next(c)) {

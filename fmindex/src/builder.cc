@@ -69,7 +69,8 @@ IndexBuildReport build_index(const IndexBuildOptions& o) {
   auto t0 = Clock::now();
   const std::string tok_path = dir + "/" + kTokenizerFile;
   if (o.tokenizer.empty()) {
-    Tokenizer::train_on_corpus(o.corpus, tok_path, o.tokenizer_options);
+    Tokenizer::train_on_corpus(o.corpus, tok_path, o.tokenizer_options,
+                               CorpusReadOptions{o.skip_bad});
   } else {
     write_file_atomic(tok_path, read_file(o.tokenizer));
   }

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lcr/core/corpus.h"
+
 namespace lcr {
 
 struct TokenizerTrainOptions {
@@ -39,7 +41,8 @@ class Tokenizer {
   /// Trains on sentences split from the texts of a corpus file (JSONL / .zst) and writes
   /// the model to `out_path` atomically. Returns the loaded tokenizer.
   static Tokenizer train_on_corpus(const std::string& corpus_path, const std::string& out_path,
-                                   const TokenizerTrainOptions& options);
+                                   const TokenizerTrainOptions& options,
+                                   const CorpusReadOptions& read = {});
   /// Trains on the given sentences (tests, tools).
   static Tokenizer train_on_sentences(const std::vector<std::string>& sentences,
                                       const std::string& out_path,

@@ -1,0 +1,186 @@
+// Index directories: a build round-trips, every corrupt or mismatched file is refused with an
+// exact message, and a failed build leaves the previous index in place.
+#include "lcr/fmindex/index.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lcr/core/error.h"
+#include "lcr/core/fs.h"
+#include "lcr/core/hash.h"
+#include "test_util.h"
+
+namespace lcr::fm {
+namespace {
+
+namespace fs = std::filesystem;
+using test::write_text;
+
+std::string corpus_text(int n, const std::string& extra = "") {
+  std::string s;
+  const char* acts[] = {"盗窃他人财物", "故意伤害他人身体", "驾驶机动车醉酒", "诈骗他人钱款"};
+  for (int i = 0; i < n; ++i)
+    s += "{\"id\":\"c" + std::to_string(i) + "\",\"title\":\"案" + std::to_string(i) +
+         "\",\"charges\":[\"罪" + std::to_string(i % 4) + "\"],\"text\":\"被告人某" +
+         std::to_string(i) + "于某日" + acts[i % 4] + "，数额" + std::to_string(100 * i) +
+         "元。\"}\n";
+  return s + extra;
+}
+
+IndexBuildOptions options(const test::TempDir& dir, const std::string& out = "idx") {
+  IndexBuildOptions o;
+  o.corpus = dir.file("c.jsonl");
+  o.out = dir.file(out);
+  o.tokenizer_options.vocab_size = 400;
+  o.tokenizer_options.quiet = true;
+  o.sample_rate = 4;
+  return o;
+}
+
+std::string open_error(const std::string& dir) {
+  try {
+    Index::open(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+class IndexDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(dir_.file("c.jsonl"), corpus_text(40));
+    build_index(options(dir_));
+    idx_ = dir_.file("idx");
+  }
+  void patch(const std::string& file, size_t at, char byte) {
+    std::fstream f(idx_ + "/" + file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(byte);
+  }
+  test::TempDir dir_;
+  std::string idx_;
+};
+
+TEST_F(IndexDirTest, OpensAndAnswers) {
+  auto idx = Index::open(idx_);
+  EXPECT_EQ(idx.fm().num_cases(), 40u);
+  EXPECT_EQ(idx.docs().get(3).id, "c3");
+  EXPECT_EQ(idx.docs().get(3).title, "案3");
+  EXPECT_EQ(idx.docs().find("c17"), 17);
+  EXPECT_EQ(idx.docs().find("nope"), -1);
+  auto s = idx.fm().find(idx.encode("盗窃他人财物"));
+  EXPECT_EQ(s.count(), 10u);
+  std::vector<Occurrence> occ;
+  idx.fm().locate(s, 0, &occ);
+  for (const auto& o : occ) {
+    auto c = idx.docs().get(o.case_index);
+    EXPECT_EQ(idx.snippet(c.text, o.offset, 6, 0), "…[盗窃他人财物]…");
+  }
+  EXPECT_TRUE(fs::is_regular_file(idx_ + "/manifest.json"));
+  for (const auto& e : fs::directory_iterator(dir_.path()))
+    EXPECT_EQ(e.path().filename().string().find(".building"), std::string::npos);
+}
+
+TEST_F(IndexDirTest, TruncatedFileIsRefused) {
+  fs::resize_file(idx_ + "/fm.bin", fs::file_size(idx_ + "/fm.bin") - 10);
+  const auto payload = fs::file_size(idx_ + "/fm.bin") - 40;
+  EXPECT_EQ(open_error(idx_), idx_ + "/fm.bin: truncated or padded FM-index file: header says " +
+                                  std::to_string(payload + 10) + " payload bytes, the file has " +
+                                  std::to_string(payload) + "; rebuild the index");
+}
+
+TEST_F(IndexDirTest, CorruptedByteIsRefused) {
+  patch("docs.bin", 100, '\x7f');
+  EXPECT_EQ(open_error(idx_), idx_ +
+                                  "/docs.bin: checksum mismatch: the document store file is "
+                                  "corrupted; rebuild the index");
+}
+
+TEST_F(IndexDirTest, WrongVersionIsRefused) {
+  patch("fm.bin", 8, '\x07');
+  EXPECT_EQ(open_error(idx_), idx_ +
+                                  "/fm.bin: FM-index format version 7, but this lcr reads "
+                                  "version 1; rebuild the index with this lcr");
+  std::string man = read_file(idx_ + "/manifest.json");
+  man.replace(man.find("\"format_version\": 1"), 19, "\"format_version\": 2");
+  write_text(idx_ + "/manifest.json", man);
+  EXPECT_EQ(open_error(idx_), idx_ +
+                                  "/manifest.json: index format version 2, but this lcr reads "
+                                  "version 1; rebuild the index with this lcr");
+}
+
+TEST_F(IndexDirTest, BadMagicIsRefused) {
+  patch("fm.bin", 0, 'X');
+  EXPECT_EQ(open_error(idx_), idx_ + "/fm.bin: not an lcr FM-index file (bad magic)");
+}
+
+TEST_F(IndexDirTest, OtherTokenizerIsRefused) {
+  // Same corpus, tokenizer trained with another vocabulary: another hash.
+  auto o = options(dir_, "idx2");
+  o.tokenizer_options.max_piece_length = 3;
+  build_index(o);
+  fs::copy_file(dir_.file("idx2/tokenizer.model"), idx_ + "/tokenizer.model",
+                fs::copy_options::overwrite_existing);
+  auto other = Tokenizer::load(dir_.file("idx2/tokenizer.model"));
+  auto msg = open_error(idx_);
+  EXPECT_EQ(msg.rfind(idx_ + "/tokenizer.model: tokenizer hash " + hex64(other.hash()) +
+                          " differs from the manifest's ",
+                      0),
+            0u)
+      << msg;
+  auto idx2 = Index::open(dir_.file("idx2"));
+  try {
+    idx2.require_tokenizer(42, "checkpoint m.pt");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("checkpoint m.pt was made with tokenizer "
+                                          "000000000000002a, but the index at ",
+                                          0),
+              0u);
+  }
+}
+
+TEST_F(IndexDirTest, MixedBuildsAreRefused) {
+  write_text(dir_.file("c.jsonl"), corpus_text(41));
+  build_index(options(dir_, "idx3"));
+  fs::copy_file(dir_.file("idx3/docs.bin"), idx_ + "/docs.bin",
+                fs::copy_options::overwrite_existing);
+  auto msg = open_error(idx_);
+  EXPECT_NE(msg.find("the index directory mixes two builds, rebuild it"), std::string::npos)
+      << msg;
+}
+
+TEST_F(IndexDirTest, FailedBuildLeavesOldIndexIntact) {
+  const std::string before = read_file(idx_ + "/manifest.json");
+  write_text(dir_.file("c.jsonl"), corpus_text(50, "{\"id\":\"bad\"}\n"));
+  try {
+    build_index(options(dir_));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), dir_.file("c.jsonl") +
+                                         ":51: field 'text' is missing (case 'bad') (use "
+                                         "--skip-bad to skip bad lines)");
+  }
+  EXPECT_EQ(read_file(idx_ + "/manifest.json"), before);
+  EXPECT_EQ(Index::open(idx_).fm().num_cases(), 40u);
+  for (const auto& e : fs::directory_iterator(dir_.path()))
+    EXPECT_EQ(e.path().filename().string().find(".building"), std::string::npos);
+  // With --skip-bad the same corpus builds, and the skipped line is reported.
+  auto o = options(dir_);
+  o.skip_bad = true;
+  auto rep = build_index(o);
+  EXPECT_EQ(rep.cases, 50u);
+  EXPECT_EQ(rep.skip_summary, dir_.file("c.jsonl") + ": skipped 1 bad line: 1 missing text");
+  EXPECT_EQ(Index::open(idx_).fm().num_cases(), 50u);
+}
+
+TEST(IndexDir, MissingDirectoryIsNamed) {
+  EXPECT_EQ(open_error("/nonexistent/idx"),
+            "/nonexistent/idx: no index directory here (build one with `lcr index build`)");
+}
+
+}  // namespace
+}  // namespace lcr::fm
