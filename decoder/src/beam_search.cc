@@ -1,0 +1,282 @@
+#include "lcr/decoder/beam_search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "lcr/core/error.h"
+
+namespace lcr {
+
+void BeamSearchOptions::validate() const {
+  auto need = [](bool ok, const std::string& msg) {
+    if (!ok) throw Error(msg);
+  };
+  need(beam_size >= 1 && beam_size <= 1024, "beam size must be in [1, 1024] (got " +
+                                                std::to_string(beam_size) + ")");
+  need(max_length >= 1 && max_length <= 256, "max length must be in [1, 256] (got " +
+                                                 std::to_string(max_length) + ")");
+  need(min_length >= 1 && min_length <= max_length,
+       "min length must be in [1, max length] (got " + std::to_string(min_length) + ")");
+  need(num_elements >= 1, "number of elements must be at least 1");
+  need(length_penalty >= 0 && length_penalty <= 4, "length penalty must be in [0, 4]");
+  need(max_per_first_token >= 0, "max hypotheses per first token must be >= 0");
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Hyp {
+  std::vector<int32_t> tokens;
+  float logprob = 0;
+  fm::PrefixState state;
+};
+
+struct Cand {
+  float score;
+  int row;
+  int32_t token;
+  fm::PrefixState state;
+};
+
+// Candidates in the order the beam takes them: higher score first, then earlier row, then
+// smaller token. A strict total order, so results do not depend on sort stability.
+bool before(const Cand& a, const Cand& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.row != b.row) return a.row < b.row;
+  return a.token < b.token;
+}
+
+float final_score(float logprob, size_t length, float penalty) {
+  return penalty == 0 ? logprob
+                      : logprob / std::pow(static_cast<float>(std::max<size_t>(1, length)), penalty);
+}
+
+}  // namespace
+
+BeamSearch::BeamSearch(StepModel& model, const fm::FmIndex* index, BeamSearchOptions options,
+                       std::vector<int32_t> first_tokens)
+    : model_(model), index_(index), options_(options), first_tokens_(std::move(first_tokens)) {
+  options_.validate();
+  if (options_.constrained && !index_)
+    throw Error("constrained beam search needs an FM-index");
+  std::sort(first_tokens_.begin(), first_tokens_.end());
+  first_tokens_.erase(std::unique(first_tokens_.begin(), first_tokens_.end()),
+                      first_tokens_.end());
+}
+
+std::vector<std::vector<Element>> BeamSearch::run(
+    const std::vector<std::vector<int32_t>>& sources) {
+  const int V = model_.vocab_size();
+  const int32_t eos = model_.eos_id(), bos = model_.bos_id();
+  const size_t Q = sources.size();
+  const size_t M = static_cast<size_t>(options_.beam_size);
+  std::vector<std::vector<Element>> finished(Q);
+  if (Q == 0) return finished;
+  const bool constrained = options_.constrained;
+
+  // Step-one candidates: the first-token set (or every token), present in the corpus.
+  std::vector<int32_t> first;
+  {
+    auto t0 = Clock::now();
+    if (constrained) {
+      std::vector<fm::TokenCount> all;
+      index_->next_tokens(index_->root(), &all);
+      for (const auto& tc : all)
+        if (first_tokens_.empty() ||
+            std::binary_search(first_tokens_.begin(), first_tokens_.end(), tc.token))
+          first.push_back(tc.token);
+    } else {
+      for (int32_t t = 0; t < V; ++t)
+        if (t != eos && t != bos &&
+            (first_tokens_.empty() ||
+             std::binary_search(first_tokens_.begin(), first_tokens_.end(), t)))
+          first.push_back(t);
+    }
+    timings_.index_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+  auto t_model = Clock::now();
+  model_.start(sources);
+  timings_.model_seconds += std::chrono::duration<double>(Clock::now() - t_model).count();
+
+  // Row r of the current step belongs to query row_query[r] and extends hyps[r] (empty at
+  // step one).
+  std::vector<int32_t> parents(Q), tokens(Q, bos);
+  std::iota(parents.begin(), parents.end(), 0);
+  std::vector<int> row_query(Q);
+  std::iota(row_query.begin(), row_query.end(), 0);
+  std::vector<Hyp> hyps(Q);
+  for (auto& h : hyps) h.state = constrained ? index_->root() : fm::PrefixState{};
+  std::vector<float> lp;
+  std::vector<int32_t> order(static_cast<size_t>(V));
+  std::vector<fm::TokenCount> listed;
+
+  for (int len = 0; len < options_.max_length && !parents.empty(); ++len) {
+    auto t0 = Clock::now();
+    model_.step(parents, tokens, &lp);
+    auto t1 = Clock::now();
+    timings_.model_seconds += std::chrono::duration<double>(t1 - t0).count();
+    ++timings_.steps;
+    timings_.rows += parents.size();
+    double index_s = 0;
+
+    // Per row: up to M allowed non-EOS continuations, best first; plus EOS when allowed.
+    std::vector<std::vector<Cand>> per_query(Q);
+    for (size_t r = 0; r < parents.size(); ++r) {
+      const float* row = lp.data() + r * static_cast<size_t>(V);
+      const Hyp& h = hyps[r];
+      auto& out = per_query[static_cast<size_t>(row_query[r])];
+      const size_t before_n = out.size();
+      if (len >= options_.min_length)
+        out.push_back({h.logprob + row[eos], static_cast<int>(r), eos, h.state});
+      if (len == 0) {
+        for (int32_t t : first) {
+          auto ti = Clock::now();
+          fm::PrefixState s = constrained ? index_->extend(h.state, t) : fm::PrefixState{};
+          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
+          out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
+        }
+      } else {
+        // Lazy walk over the model's best tokens.
+        const size_t K = std::min<size_t>(static_cast<size_t>(V), 4 * M + 8);
+        std::iota(order.begin(), order.end(), 0);
+        auto by_lp = [row](int32_t a, int32_t b) {
+          return row[a] != row[b] ? row[a] > row[b] : a < b;
+        };
+        std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(), by_lp);
+        size_t found = 0;
+        bool exhausted = true;  // walked all K without finding M
+        for (size_t i = 0; i < K; ++i) {
+          int32_t t = order[i];
+          if (t == eos || t == bos) continue;
+          fm::PrefixState s{};
+          if (constrained) {
+            auto ti = Clock::now();
+            s = index_->extend(h.state, t);
+            index_s += std::chrono::duration<double>(Clock::now() - ti).count();
+            if (s.empty()) continue;
+          }
+          out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
+          if (++found == M) {
+            exhausted = false;
+            break;
+          }
+        }
+        if (exhausted && constrained && K < static_cast<size_t>(V)) {
+          // Not enough among the model's best: list what the corpus allows instead.
+          out.resize(before_n + (len >= options_.min_length ? 1 : 0));
+          auto ti = Clock::now();
+          index_->next_tokens(h.state, &listed);
+          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
+          std::vector<Cand> all;
+          for (const auto& tc : listed)
+            if (tc.token != eos && tc.token != bos)
+              all.push_back({h.logprob + row[tc.token], static_cast<int>(r), tc.token, {}});
+          std::sort(all.begin(), all.end(), before);
+          if (all.size() > M) all.resize(M);
+          ti = Clock::now();
+          for (auto& c : all) c.state = index_->extend(h.state, c.token);
+          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
+          out.insert(out.end(), all.begin(), all.end());
+        }
+      }
+    }
+    timings_.index_seconds += index_s;
+
+    // Select the next beam per query.
+    std::vector<Hyp> next_hyps;
+    std::vector<int32_t> next_parents, next_tokens;
+    std::vector<int> next_query;
+    for (size_t q = 0; q < Q; ++q) {
+      auto& cands = per_query[q];
+      std::sort(cands.begin(), cands.end(), before);
+      size_t live = 0;
+      std::vector<std::pair<int32_t, int>> per_first;  // first token -> live count
+      for (const auto& c : cands) {
+        const Hyp& h = hyps[static_cast<size_t>(c.row)];
+        if (c.token == eos) {
+          finished[q].push_back({h.tokens, c.score, c.score, 0, h.state});
+          continue;
+        }
+        const int32_t f = h.tokens.empty() ? c.token : h.tokens[0];
+        if (options_.max_per_first_token > 0) {
+          auto it = std::find_if(per_first.begin(), per_first.end(),
+                                 [f](const auto& p) { return p.first == f; });
+          if (it == per_first.end()) it = per_first.insert(per_first.end(), {f, 0});
+          if (it->second >= options_.max_per_first_token) continue;
+          ++it->second;
+        }
+        Hyp n{h.tokens, c.score, c.state};
+        n.tokens.push_back(c.token);
+        if (static_cast<int>(n.tokens.size()) == options_.max_length) {
+          finished[q].push_back({n.tokens, n.logprob, n.logprob, 0, n.state});
+        } else {
+          next_hyps.push_back(std::move(n));
+          next_parents.push_back(c.row);
+          next_tokens.push_back(c.token);
+          next_query.push_back(static_cast<int>(q));
+        }
+        // The beam is full: every lower candidate, end-of-sequence included, is dropped.
+        // (This is what makes keeping only each row's best M continuations exact.)
+        if (++live == M) break;
+      }
+    }
+    // Early stop per query (scores only fall when there is no length penalty): once the
+    // best live hypothesis cannot enter the top num_elements, drop the query's beam.
+    if (options_.length_penalty == 0) {
+      std::vector<float> best_live(Q, -INFINITY);
+      for (size_t i = 0; i < next_hyps.size(); ++i) {
+        auto& b = best_live[static_cast<size_t>(next_query[i])];
+        b = std::max(b, next_hyps[i].logprob);
+      }
+      std::vector<bool> done(Q, false);
+      for (size_t q = 0; q < Q; ++q) {
+        auto& f = finished[q];
+        if (f.size() < static_cast<size_t>(options_.num_elements)) continue;
+        std::vector<float> s;
+        for (const auto& e : f) s.push_back(e.score);
+        std::nth_element(s.begin(), s.begin() + options_.num_elements - 1, s.end(),
+                         std::greater<float>());
+        done[q] = best_live[q] < s[static_cast<size_t>(options_.num_elements - 1)];
+      }
+      size_t k = 0;
+      for (size_t i = 0; i < next_hyps.size(); ++i) {
+        if (done[static_cast<size_t>(next_query[i])]) continue;
+        if (k != i) next_hyps[k] = std::move(next_hyps[i]);
+        next_parents[k] = next_parents[i];
+        next_tokens[k] = next_tokens[i];
+        next_query[k] = next_query[i];
+        ++k;
+      }
+      next_hyps.resize(k);
+      next_parents.resize(k);
+      next_tokens.resize(k);
+      next_query.resize(k);
+    }
+    hyps = std::move(next_hyps);
+    parents = std::move(next_parents);
+    tokens = std::move(next_tokens);
+    row_query = std::move(next_query);
+    timings_.other_seconds +=
+        std::chrono::duration<double>(Clock::now() - t1).count() - index_s;
+  }
+
+  for (auto& f : finished) {
+    for (auto& e : f) {
+      e.score = final_score(e.logprob, e.tokens.size(), options_.length_penalty);
+      e.corpus_count = e.state.count();
+    }
+    std::sort(f.begin(), f.end(), [](const Element& a, const Element& b) {
+      return a.score != b.score ? a.score > b.score : a.tokens < b.tokens;
+    });
+    if (f.size() > static_cast<size_t>(options_.num_elements))
+      f.resize(static_cast<size_t>(options_.num_elements));
+  }
+  return finished;
+}
+
+}  // namespace lcr
