@@ -1,3 +1,6 @@
 if(TARGET lcr_decoder)
   lcr_add_test(beam_search_test SOURCES beam_search_test.cc LIBS lcr::decoder)
 endif()
+if(TARGET lcr_decoder)
+  lcr_add_test(ranker_test SOURCES ranker_test.cc LIBS lcr::decoder)
+endif()
