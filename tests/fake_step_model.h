@@ -13,7 +13,9 @@ namespace lcr::test {
 
 class FakeStepModel : public StepModel {
  public:
-  explicit FakeStepModel(int vocab, int bos = 1, int eos = 2) : V_(vocab), bos_(bos), eos_(eos) {}
+  /// `sharpness` scales the pseudo-random scores: higher makes the distribution peakier.
+  explicit FakeStepModel(int vocab, int bos = 1, int eos = 2, float sharpness = 1.0f)
+      : V_(vocab), bos_(bos), eos_(eos), sharpness_(sharpness) {}
   int vocab_size() const override { return V_; }
   int bos_id() const override { return bos_; }
   int eos_id() const override { return eos_; }
@@ -61,7 +63,7 @@ class FakeStepModel : public StepModel {
       g ^= g >> 33;
       g *= 0xc4ceb9fe1a85ec53ull;
       g ^= g >> 29;
-      s[static_cast<size_t>(t)] = static_cast<float>(g % 100000) / 10000.f;  // 0..10
+      s[static_cast<size_t>(t)] = sharpness_ * static_cast<float>(g % 100000) / 10000.f;
       mx = std::max(mx, s[static_cast<size_t>(t)]);
     }
     double z = 0;
@@ -77,6 +79,7 @@ class FakeStepModel : public StepModel {
     std::vector<int32_t> prefix;
   };
   int V_, bos_, eos_;
+  float sharpness_;
   std::vector<std::vector<int32_t>> sources_;
   std::vector<Row> rows_;
   bool first_ = true;

@@ -1,0 +1,85 @@
+// Query-by-case search: validate the query, split a long one into parts, generate legal
+// elements for every part under the FM-index constraint (all parts of all queries in one
+// beam search), rank cases per part and aggregate, and explain each hit with its matched
+// elements and a highlighted snippet.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lcr/decoder/beam_search.h"
+#include "lcr/decoder/ranker.h"
+#include "lcr/decoder/step_model.h"
+#include "lcr/fmindex/index.h"
+
+namespace lcr {
+
+struct SearchOptions {
+  BeamSearchOptions beam;
+  RankOptions rank;
+  size_t part_chars = 400;         // a query longer than this is also searched per part
+  size_t max_parts = 4;            // parts beyond this are merged into the last
+  size_t max_query_bytes = 65536;  // longer queries are refused
+  std::string principle;           // a stated legal principle added to the query
+  size_t snippet_context = 40;     // bytes of context each side of a highlighted match
+  void validate() const;
+};
+
+struct MatchedElement {
+  std::string text;
+  double weight;
+  uint64_t corpus_count;
+  uint32_t offset;  // token offset in the case
+};
+
+struct SearchHit {
+  uint32_t case_index;
+  std::string id, title;
+  std::vector<std::string> charges;
+  double score;
+  std::vector<MatchedElement> matches;  // heaviest first
+  std::string snippet;                  // around the heaviest match, match in 【】
+};
+
+struct GeneratedElement {
+  std::string text;
+  double logprob, weight;
+  uint64_t corpus_count;
+  int part;
+};
+
+struct SearchResult {
+  std::vector<SearchHit> hits;
+  std::vector<GeneratedElement> elements;  // what the model generated, all parts
+  int parts = 1;
+  std::string note;  // a plain sentence when nothing was found
+  SearchTimings timings;
+  double rank_seconds = 0;
+};
+
+/// Throws lcr::Error with a plain message for an empty, whitespace-only, over-long or
+/// invalid-UTF-8 query.
+void validate_query(const std::string& query, size_t max_bytes);
+
+/// Splits a query into parts of about `part_chars` characters at sentence ends; one part
+/// when it is short.
+std::vector<std::string> split_query(const std::string& query, size_t part_chars,
+                                     size_t max_parts);
+
+class Searcher {
+ public:
+  /// `first_tokens`: the core first-token set saved with the model.
+  Searcher(const fm::Index& index, StepModel& model, std::vector<int32_t> first_tokens,
+           SearchOptions options);
+  SearchResult search(const std::string& query);
+  /// Several queries in one batched beam search.
+  std::vector<SearchResult> search_batch(const std::vector<std::string>& queries);
+
+ private:
+  const fm::Index& index_;
+  StepModel& model_;
+  std::vector<int32_t> first_tokens_;
+  SearchOptions options_;
+};
+
+}  // namespace lcr

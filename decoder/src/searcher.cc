@@ -1,0 +1,157 @@
+#include "lcr/decoder/searcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "lcr/core/corpus.h"
+#include "lcr/core/error.h"
+#include "lcr/core/tokenizer.h"
+
+namespace lcr {
+
+void SearchOptions::validate() const {
+  beam.validate();
+  rank.validate();
+  if (part_chars < 20) throw Error("--part-chars must be at least 20");
+  if (max_parts < 1) throw Error("--max-parts must be at least 1");
+  if (max_query_bytes < 16) throw Error("--max-query-bytes must be at least 16");
+}
+
+void validate_query(const std::string& q, size_t max_bytes) {
+  size_t bad = first_invalid_utf8(q);
+  if (bad != std::string::npos)
+    throw Error("the query is not valid UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
+  if (q.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+    throw Error(q.empty() ? "the query is empty" : "the query holds only whitespace");
+  if (q.size() > max_bytes)
+    throw Error("the query is " + std::to_string(q.size()) + " bytes; the limit is " +
+                std::to_string(max_bytes) + " (--max-query-bytes)");
+}
+
+namespace {
+size_t utf8_chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
+std::vector<std::string> split_query(const std::string& q, size_t part_chars, size_t max_parts) {
+  if (utf8_chars(q) <= part_chars) return {q};
+  std::vector<std::string> parts;
+  std::string cur;
+  for (const auto& s : split_sentences(q, 4 * part_chars)) {
+    if (!cur.empty() && utf8_chars(cur) + utf8_chars(s) > part_chars) {
+      parts.push_back(cur);
+      cur.clear();
+    }
+    cur += s;
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  while (parts.size() > max_parts) {
+    parts[parts.size() - 2] += parts.back();
+    parts.pop_back();
+  }
+  return parts;
+}
+
+Searcher::Searcher(const fm::Index& index, StepModel& model, std::vector<int32_t> first_tokens,
+                   SearchOptions options)
+    : index_(index), model_(model), first_tokens_(std::move(first_tokens)),
+      options_(std::move(options)) {
+  options_.validate();
+}
+
+SearchResult Searcher::search(const std::string& query) { return search_batch({query})[0]; }
+
+std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>& queries) {
+  using Clock = std::chrono::steady_clock;
+  const auto& tok = index_.tokenizer();
+  // Sources: the whole query (with the principle, if any), plus its parts when it is long.
+  std::vector<std::vector<int32_t>> sources;
+  std::vector<std::pair<size_t, int>> source_of;  // (query, part; -1 = whole)
+  std::vector<SearchResult> results(queries.size());
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    validate_query(queries[qi], options_.max_query_bytes);
+    const std::string prefix = options_.principle.empty() ? "" : options_.principle + "\n";
+    sources.push_back(tok.encode(prefix + queries[qi]));
+    source_of.push_back({qi, -1});
+    auto parts = split_query(queries[qi], options_.part_chars, options_.max_parts);
+    results[qi].parts = static_cast<int>(parts.size());
+    if (parts.size() > 1)
+      for (size_t p = 0; p < parts.size(); ++p) {
+        sources.push_back(tok.encode(prefix + parts[p]));
+        source_of.push_back({qi, static_cast<int>(p)});
+      }
+  }
+  BeamSearch bs(model_, &index_.fm(), options_.beam, first_tokens_);
+  auto generated = bs.run(sources);
+
+  auto t0 = Clock::now();
+  // Rank per source, normalise each source's scores by its best, and sum per case: a query
+  // with several acts is not dominated by the one with the most striking elements.
+  std::vector<std::map<uint32_t, double>> totals(queries.size());
+  std::vector<std::map<uint32_t, std::vector<MatchedElement>>> matches(queries.size());
+  RankOptions per_source = options_.rank;
+  per_source.top_k = std::max<size_t>(options_.rank.top_k * 10, 100);
+  for (size_t si = 0; si < sources.size(); ++si) {
+    auto [qi, part] = source_of[si];
+    std::vector<RankElement> elems;
+    for (const auto& e : generated[si]) {
+      RankElement r;
+      r.tokens = e.tokens;
+      r.logprob = e.logprob;
+      r.state = e.state;
+      elems.push_back(std::move(r));
+    }
+    auto ranked = rank_cases(index_.fm(), elems, per_source);
+    for (const auto& e : elems)
+      results[qi].elements.push_back({tok.decode(e.tokens), e.logprob, e.weight,
+                                      e.state.count(), part});
+    if (ranked.empty()) continue;
+    const double best = ranked[0].score;
+    for (const auto& rc : ranked) {
+      totals[qi][rc.case_index] += rc.score / best;
+      auto& ms = matches[qi][rc.case_index];
+      for (const auto& m : rc.matches) {
+        const auto& e = elems[m.element];
+        std::string text = tok.decode(e.tokens);
+        bool dup = std::any_of(ms.begin(), ms.end(),
+                               [&](const MatchedElement& x) { return x.text == text; });
+        if (!dup) ms.push_back({text, e.weight, e.state.count(), m.offset});
+      }
+    }
+  }
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    auto& res = results[qi];
+    res.timings = bs.timings();
+    std::vector<std::pair<uint32_t, double>> order(totals[qi].begin(), totals[qi].end());
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (order.size() > options_.rank.top_k) order.resize(options_.rank.top_k);
+    for (const auto& [d, score] : order) {
+      auto c = index_.docs().get(d);
+      SearchHit h{d, c.id, c.title, c.charges, score, std::move(matches[qi][d]), ""};
+      std::sort(h.matches.begin(), h.matches.end(),
+                [](const auto& a, const auto& b) { return a.weight > b.weight; });
+      if (!h.matches.empty()) {
+        const auto& m = h.matches[0];
+        const auto len = static_cast<uint32_t>(tok.encode(m.text).size());
+        h.snippet = index_.snippet(c.text, m.offset, len, options_.snippet_context, "【", "】");
+      }
+      res.hits.push_back(std::move(h));
+    }
+    if (res.hits.empty())
+      res.note = res.elements.empty()
+                     ? "the model generated no element that occurs in the corpus"
+                     : "none of the " + std::to_string(res.elements.size()) +
+                           " generated elements is rare and probable enough to point to a case";
+  }
+  const double rank_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (auto& r : results) r.rank_seconds = rank_s / static_cast<double>(results.size());
+  return results;
+}
+
+}  // namespace lcr

@@ -1,0 +1,141 @@
+// The query pipeline: plain messages for bad queries, splitting of long ones, and an
+// end-to-end search with a fake model whose every element and match is checked against the
+// case texts.
+#include "lcr/decoder/searcher.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "lcr/core/error.h"
+#include "test_util.h"
+
+namespace lcr {
+namespace {
+
+// A model that copies from its source: the tokens that continue the prefix somewhere in the
+// source share most of the mass, end-of-sequence gets some after three tokens.
+class CopyModel : public StepModel {
+ public:
+  CopyModel(int vocab, int bos, int eos) : V_(vocab), bos_(bos), eos_(eos) {}
+  int vocab_size() const override { return V_; }
+  int bos_id() const override { return bos_; }
+  int eos_id() const override { return eos_; }
+  void start(const std::vector<std::vector<int32_t>>& sources) override {
+    sources_ = sources;
+    first_ = true;
+  }
+  void step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,
+            std::vector<float>* out) override {
+    std::vector<std::pair<int, std::vector<int32_t>>> next;
+    for (size_t r = 0; r < parents.size(); ++r) {
+      if (first_) {
+        next.push_back({parents[r], {}});
+      } else {
+        auto row = rows_.at(static_cast<size_t>(parents[r]));
+        row.second.push_back(tokens[r]);
+        next.push_back(std::move(row));
+      }
+    }
+    first_ = false;
+    rows_ = std::move(next);
+    out->assign(rows_.size() * static_cast<size_t>(V_), std::log(1e-6f));
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      const auto& src = sources_[static_cast<size_t>(rows_[r].first)];
+      const auto& p = rows_[r].second;
+      std::vector<int32_t> follow;
+      for (size_t i = 0; i + p.size() < src.size(); ++i)
+        if (std::equal(p.begin(), p.end(), src.begin() + static_cast<long>(i)))
+          follow.push_back(src[i + p.size()]);
+      float* row = out->data() + r * static_cast<size_t>(V_);
+      for (int32_t t : follow) row[t] = std::log(0.8f / static_cast<float>(follow.size()));
+      if (p.size() >= 3) row[eos_] = std::log(0.15f);
+    }
+  }
+
+ private:
+  int V_, bos_, eos_;
+  std::vector<std::vector<int32_t>> sources_;
+  std::vector<std::pair<int, std::vector<int32_t>>> rows_;
+  bool first_ = true;
+};
+
+std::string error_of(const std::string& q) {
+  try {
+    validate_query(q, 100);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "ok";
+}
+
+TEST(Searcher, BadQueriesGetPlainMessages) {
+  EXPECT_EQ(error_of(""), "the query is empty");
+  EXPECT_EQ(error_of(" \n\t "), "the query holds only whitespace");
+  EXPECT_EQ(error_of("盗\xff窃"), "the query is not valid UTF-8 (bad byte at offset 3)");
+  EXPECT_EQ(error_of(std::string(101, 'x')),
+            "the query is 101 bytes; the limit is 100 (--max-query-bytes)");
+  EXPECT_EQ(error_of("被告人盗窃"), "ok");
+}
+
+TEST(Searcher, SplitsLongQueriesAtSentenceEnds) {
+  EXPECT_EQ(split_query("短。", 30, 4).size(), 1u);
+  std::string q;
+  for (int i = 0; i < 10; ++i) q += "被告人实施了第" + std::to_string(i) + "次行为。";
+  auto parts = split_query(q, 30, 4);
+  EXPECT_EQ(parts.size(), 4u);
+  std::string joined;
+  for (const auto& p : parts) joined += p;
+  EXPECT_EQ(joined, q);
+}
+
+TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
+  test::TempDir dir;
+  std::string corpus;
+  const char* acts[] = {"秘密窃取他人财物价值人民币三千元", "持刀故意伤害他人致轻伤二级",
+                        "醉酒驾驶机动车血液酒精含量超标", "虚构事实骗取他人钱款两万元"};
+  for (int i = 0; i < 24; ++i)
+    corpus += "{\"id\":\"c" + std::to_string(i) + "\",\"title\":\"案" + std::to_string(i) +
+              "\",\"text\":\"经审理查明，被告人某" + std::to_string(i) + acts[i % 4] +
+              "。本院认为其行为构成犯罪。\"}\n";
+  test::write_text(dir.file("c.jsonl"), corpus);
+  fm::IndexBuildOptions bo;
+  bo.corpus = dir.file("c.jsonl");
+  bo.out = dir.file("idx");
+  bo.tokenizer_options.vocab_size = 400;
+  bo.tokenizer_options.quiet = true;
+  fm::build_index(bo);
+  auto index = fm::Index::open(dir.file("idx"));
+  CopyModel model(index.tokenizer().vocab_size(), index.tokenizer().bos_id(),
+                  index.tokenizer().eos_id());
+  SearchOptions so;
+  so.beam.beam_size = 8;
+  so.beam.max_length = 6;
+  so.rank.top_k = 5;
+  so.part_chars = 20;
+  Searcher searcher(index, model, {}, so);
+  auto res = searcher.search("被告人秘密窃取他人财物。后又持刀故意伤害他人，致人轻伤。");
+  EXPECT_GT(res.parts, 1);
+  ASSERT_FALSE(res.elements.empty());
+  std::vector<std::string> texts;
+  for (uint32_t d = 0; d < index.docs().size(); ++d) texts.push_back(index.docs().get(d).text);
+  for (const auto& e : res.elements) {
+    bool found = false;
+    for (const auto& t : texts) found = found || t.find(e.text) != std::string::npos;
+    EXPECT_TRUE(found) << "generated element '" << e.text << "' is not in the corpus";
+  }
+  ASSERT_FALSE(res.hits.empty()) << res.note;
+  for (const auto& h : res.hits) {
+    const auto text = index.docs().get(h.case_index).text;
+    ASSERT_FALSE(h.matches.empty());
+    for (const auto& m : h.matches) EXPECT_NE(text.find(m.text), std::string::npos);
+    EXPECT_NE(h.snippet.find("【" + h.matches[0].text + "】"), std::string::npos) << h.snippet;
+  }
+  // The query describes a theft and an injury: the best cases are of those two kinds.
+  for (size_t i = 0; i < std::min<size_t>(2, res.hits.size()); ++i)
+    EXPECT_LT(res.hits[i].case_index % 4, 2u) << res.hits[i].id;
+  EXPECT_THROW(searcher.search("   "), Error);
+}
+
+}  // namespace
+}  // namespace lcr
