@@ -1,3 +1,5 @@
 lcr_add_bench(fmindex_bench SOURCES fmindex_bench.cc LIBS lcr::fmindex)
 add_executable(fmindex_latency fmindex_latency.cc)
 target_link_libraries(fmindex_latency PRIVATE lcr::fmindex)
+add_executable(token_consistency token_consistency.cc)
+target_link_libraries(token_consistency PRIVATE lcr::fmindex)
