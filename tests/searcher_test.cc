@@ -135,6 +135,14 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   for (size_t i = 0; i < std::min<size_t>(2, res.hits.size()); ++i)
     EXPECT_LT(res.hits[i].case_index % 4, 2u) << res.hits[i].id;
   EXPECT_THROW(searcher.search("   "), Error);
+
+  // Given elements (the extractor-only baseline) go through the same locate-and-rank path;
+  // one absent from the corpus is dropped.
+  auto given = searcher.search_with_elements(
+      {"醉酒驾驶"}, {{{"醉酒驾驶机动车", std::log(0.5)}, {"不在语料中的要素", std::log(0.5)}}});
+  ASSERT_EQ(given[0].elements.size(), 1u);
+  ASSERT_EQ(given[0].hits.size(), 5u);
+  for (const auto& h : given[0].hits) EXPECT_EQ(h.case_index % 4, 2u) << h.id;
 }
 
 }  // namespace

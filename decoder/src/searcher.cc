@@ -66,28 +66,57 @@ Searcher::Searcher(const fm::Index& index, StepModel& model, std::vector<int32_t
 SearchResult Searcher::search(const std::string& query) { return search_batch({query})[0]; }
 
 std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>& queries) {
-  using Clock = std::chrono::steady_clock;
   const auto& tok = index_.tokenizer();
   // Sources: the whole query (with the principle, if any), plus its parts when it is long.
-  std::vector<std::vector<int32_t>> sources;
-  std::vector<std::pair<size_t, int>> source_of;  // (query, part; -1 = whole)
+  std::vector<std::vector<int32_t>> encoded;
+  std::vector<Source> sources;
   std::vector<SearchResult> results(queries.size());
   for (size_t qi = 0; qi < queries.size(); ++qi) {
     validate_query(queries[qi], options_.max_query_bytes);
     const std::string prefix = options_.principle.empty() ? "" : options_.principle + "\n";
-    sources.push_back(tok.encode(prefix + queries[qi]));
-    source_of.push_back({qi, -1});
+    encoded.push_back(tok.encode(prefix + queries[qi]));
+    sources.push_back({qi, -1});
     auto parts = split_query(queries[qi], options_.part_chars, options_.max_parts);
     results[qi].parts = static_cast<int>(parts.size());
     if (parts.size() > 1)
       for (size_t p = 0; p < parts.size(); ++p) {
-        sources.push_back(tok.encode(prefix + parts[p]));
-        source_of.push_back({qi, static_cast<int>(p)});
+        encoded.push_back(tok.encode(prefix + parts[p]));
+        sources.push_back({qi, static_cast<int>(p)});
       }
   }
   BeamSearch bs(model_, &index_.fm(), options_.beam, first_tokens_);
-  auto generated = bs.run(sources);
+  auto generated = bs.run(encoded);
+  return rank(queries, sources, generated, std::move(results), bs.timings());
+}
 
+std::vector<SearchResult> Searcher::search_with_elements(
+    const std::vector<std::string>& queries,
+    const std::vector<std::vector<std::pair<std::string, double>>>& elements) {
+  if (elements.size() != queries.size())
+    throw Error("search_with_elements: one element list per query is needed");
+  std::vector<Source> sources;
+  std::vector<std::vector<Element>> given(queries.size());
+  for (size_t qi = 0; qi < queries.size(); ++qi) {
+    validate_query(queries[qi], options_.max_query_bytes);
+    sources.push_back({qi, -1});
+    for (const auto& [text, logprob] : elements[qi]) {
+      Element e;
+      e.tokens = index_.encode(text);
+      e.state = index_.fm().find(e.tokens);
+      e.logprob = e.score = static_cast<float>(logprob);
+      if (!e.state.empty()) given[qi].push_back(std::move(e));
+    }
+  }
+  return rank(queries, sources, given, std::vector<SearchResult>(queries.size()), {});
+}
+
+std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries,
+                                         const std::vector<Source>& sources,
+                                         const std::vector<std::vector<Element>>& generated,
+                                         std::vector<SearchResult> results,
+                                         const SearchTimings& timings) {
+  using Clock = std::chrono::steady_clock;
+  const auto& tok = index_.tokenizer();
   auto t0 = Clock::now();
   // Rank per source, normalise each source's scores by its best, and sum per case: a query
   // with several acts is not dominated by the one with the most striking elements.
@@ -96,7 +125,8 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
   RankOptions per_source = options_.rank;
   per_source.top_k = std::max<size_t>(options_.rank.top_k * 10, 100);
   for (size_t si = 0; si < sources.size(); ++si) {
-    auto [qi, part] = source_of[si];
+    const size_t qi = sources[si].query;
+    const int part = sources[si].part;
     std::vector<RankElement> elems;
     for (const auto& e : generated[si]) {
       RankElement r;
@@ -125,7 +155,7 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
   }
   for (size_t qi = 0; qi < queries.size(); ++qi) {
     auto& res = results[qi];
-    res.timings = bs.timings();
+    res.timings = timings;
     std::vector<std::pair<uint32_t, double>> order(totals[qi].begin(), totals[qi].end());
     std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;

@@ -74,8 +74,23 @@ class Searcher {
   SearchResult search(const std::string& query);
   /// Several queries in one batched beam search.
   std::vector<SearchResult> search_batch(const std::vector<std::string>& queries);
+  /// Ranks with elements given from elsewhere instead of generated ones (one list per query,
+  /// each element's text and log-probability; elements absent from the corpus are dropped).
+  /// The extractor-only baseline uses this: same locate-and-rank path, no model.
+  std::vector<SearchResult> search_with_elements(
+      const std::vector<std::string>& queries,
+      const std::vector<std::vector<std::pair<std::string, double>>>& elements);
 
  private:
+  struct Source {
+    size_t query;
+    int part;  // -1: the whole query
+  };
+  std::vector<SearchResult> rank(const std::vector<std::string>& queries,
+                                 const std::vector<Source>& sources,
+                                 const std::vector<std::vector<Element>>& generated,
+                                 std::vector<SearchResult> results, const SearchTimings& t);
+
   const fm::Index& index_;
   StepModel& model_;
   std::vector<int32_t> first_tokens_;
