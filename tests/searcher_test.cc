@@ -113,7 +113,7 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   so.beam.max_length = 6;
   so.rank.top_k = 5;
   so.part_chars = 20;
-  Searcher searcher(index, model, {}, so);
+  Searcher searcher(index, &model, {}, so);
   auto res = searcher.search("被告人秘密窃取他人财物。后又持刀故意伤害他人，致人轻伤。");
   EXPECT_GT(res.parts, 1);
   ASSERT_FALSE(res.elements.empty());

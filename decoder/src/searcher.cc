@@ -56,7 +56,7 @@ std::vector<std::string> split_query(const std::string& q, size_t part_chars, si
   return parts;
 }
 
-Searcher::Searcher(const fm::Index& index, StepModel& model, std::vector<int32_t> first_tokens,
+Searcher::Searcher(const fm::Index& index, StepModel* model, std::vector<int32_t> first_tokens,
                    SearchOptions options)
     : index_(index), model_(model), first_tokens_(std::move(first_tokens)),
       options_(std::move(options)) {
@@ -84,7 +84,8 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
         sources.push_back({qi, static_cast<int>(p)});
       }
   }
-  BeamSearch bs(model_, &index_.fm(), options_.beam, first_tokens_);
+  if (!model_) throw Error("this searcher has no model; it can only rank given elements");
+  BeamSearch bs(*model_, &index_.fm(), options_.beam, first_tokens_);
   auto generated = bs.run(encoded);
   return rank(queries, sources, generated, std::move(results), bs.timings());
 }

@@ -68,8 +68,9 @@ std::vector<std::string> split_query(const std::string& query, size_t part_chars
 
 class Searcher {
  public:
-  /// `first_tokens`: the core first-token set saved with the model.
-  Searcher(const fm::Index& index, StepModel& model, std::vector<int32_t> first_tokens,
+  /// `first_tokens`: the core first-token set saved with the model. `model` may be null for
+  /// a searcher that only ranks given elements (search_with_elements).
+  Searcher(const fm::Index& index, StepModel* model, std::vector<int32_t> first_tokens,
            SearchOptions options);
   SearchResult search(const std::string& query);
   /// Several queries in one batched beam search.
@@ -92,7 +93,7 @@ class Searcher {
                                  std::vector<SearchResult> results, const SearchTimings& t);
 
   const fm::Index& index_;
-  StepModel& model_;
+  StepModel* model_;
   std::vector<int32_t> first_tokens_;
   SearchOptions options_;
 };
