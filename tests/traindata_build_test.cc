@@ -1,0 +1,242 @@
+// build_training_data on the hand-made corpus: the output contract the trainer reads, pair
+// limits, determinism, the import path, augmentation, splits, the naive ablation.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lcr/core/error.h"
+#include "lcr/core/fs.h"
+#include "lcr/core/hash.h"
+#include "lcr/traindata/build.h"
+#include "traindata_corpus.h"
+
+namespace lcr::traindata {
+namespace {
+
+using json = nlohmann::json;
+
+std::vector<json> read_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
+class TraindataBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_mini_corpus(dir.file("corpus.jsonl"));
+    test::write_mini_corpus(dir.file("nolabels.jsonl"), false);
+    tok_hash = test::mini_tokenizer(dir.file("t.model")).hash();
+    o.corpus = dir.file("corpus.jsonl");
+    o.tokenizer = dir.file("t.model");
+    o.out = dir.file("out");
+    o.extractor_options = test::mini_options();
+  }
+  // Case id -> the case.
+  std::map<std::string, Case> by_id() const {
+    std::map<std::string, Case> m;
+    for (auto& c : test::mini_corpus()) m[c.id] = c;
+    return m;
+  }
+  test::TempDir dir;
+  uint64_t tok_hash = 0;
+  TrainDataOptions o;
+};
+
+TEST_F(TraindataBuild, WritesTheContractTheTrainerReads) {
+  const auto r = build_training_data(o);
+  const auto cases = by_id();
+  const auto pairs = read_jsonl(o.out + "/pairs.jsonl");
+  ASSERT_EQ(pairs.size(), r.pairs);
+  EXPECT_EQ(r.cases, 20u);
+  const std::set<std::string> kinds = {"query-element", "element-element", "lead-element", "augment"};
+  std::map<std::string, uint64_t> per_kind;
+  std::map<std::string, std::string> split_of;
+  for (const auto& p : pairs) {
+    ASSERT_EQ(p.size(), 5u) << p.dump();
+    for (const char* k : {"src", "tgt", "kind", "case", "split"}) ASSERT_TRUE(p.at(k).is_string()) << k;
+    const std::string kind = p["kind"], id = p["case"], split = p["split"], tgt = p["tgt"];
+    EXPECT_TRUE(kinds.count(kind)) << kind;
+    EXPECT_TRUE(split == "train" || split == "valid");
+    EXPECT_FALSE(tgt.empty());
+    EXPECT_FALSE(p["src"].get<std::string>().empty());
+    ++per_kind[kind];
+    ASSERT_TRUE(cases.count(id)) << id;
+    if (split_of.count(id)) {
+      EXPECT_EQ(split_of[id], split) << "a case spans both splits";
+    }
+    split_of[id] = split;
+    if (kind == "query-element" || kind == "element-element" || kind == "lead-element") {
+      EXPECT_NE(cases.at(id).text.find(tgt), std::string::npos) << tgt;
+    }
+    if (kind == "query-element") {
+      EXPECT_EQ(p["src"], truncate_chars(cases.at(id).facts, o.max_source_chars));
+    }
+  }
+  EXPECT_EQ(per_kind, r.pairs_by_kind);
+  EXPECT_GT(per_kind["query-element"], 40u);
+  EXPECT_GT(per_kind["element-element"], 15u);
+  EXPECT_GT(per_kind["lead-element"], 15u);
+
+  const json first = json::parse(read_file(o.out + "/first_tokens.json"));
+  EXPECT_EQ(first["tokenizer_hash"], hex64(tok_hash));
+  const auto ids = first["ids"].get<std::vector<int32_t>>();
+  EXPECT_FALSE(ids.empty());
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(first["pieces"].size(), ids.size());
+
+  const json m = json::parse(read_file(o.out + "/manifest.json"));
+  EXPECT_EQ(m["magic"], "lcr-traindata");
+  EXPECT_EQ(m["format_version"], 1);
+  EXPECT_EQ(m["tokenizer_hash"], hex64(tok_hash));
+  EXPECT_EQ(m["corpus"]["xxh64"], hex64(xxh64_file(o.corpus)));
+  EXPECT_EQ(m["corpus"]["cases"], 20);
+  EXPECT_EQ(m["options"]["seed"], 1);
+  uint64_t sum = 0;
+  for (const auto& [k, v] : m["counts"].items()) sum += v.get<uint64_t>();
+  EXPECT_EQ(sum, pairs.size());
+  // The statistics load back (the extractor can run on queries later).
+  const auto tok = Tokenizer::load(o.tokenizer);
+  const auto ex = ElementExtractor::load(o.out + "/extractor.bin", tok);
+  EXPECT_EQ(ex.first_token_set(), ids);
+  EXPECT_EQ(read_jsonl(o.out + "/elements.jsonl").size(), 20u);
+}
+
+TEST_F(TraindataBuild, PairLimitsPerCaseAreRespected) {
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      o.max_query_pairs = 3;
+      o.max_element_pairs = 2;
+      o.max_lead_pairs = 1;
+    }
+    build_training_data(o);
+    std::map<std::string, std::map<std::string, int>> n;
+    for (const auto& p : read_jsonl(o.out + "/pairs.jsonl")) ++n[p["case"]][p["kind"]];
+    for (auto& [id, k] : n) {
+      EXPECT_LE(k["query-element"] + k["augment"], o.max_query_pairs) << id;
+      EXPECT_LE(k["element-element"], o.max_element_pairs) << id;
+      EXPECT_LE(k["lead-element"], o.max_lead_pairs) << id;
+    }
+    if (round == 1) {
+      EXPECT_EQ(n["c2"]["query-element"] + n["c2"]["augment"], 3);
+    }
+  }
+}
+
+TEST_F(TraindataBuild, SameSeedSameOutputOtherSeedOtherSplit) {
+  o.valid_share = 0.3;
+  o.augment_share = 0.3;
+  build_training_data(o);
+  o.out = dir.file("again");
+  build_training_data(o);
+  for (const char* f : {"pairs.jsonl", "first_tokens.json", "manifest.json", "elements.jsonl", "extractor.bin"})
+    EXPECT_EQ(read_file(dir.file("out/") + f), read_file(dir.file("again/") + f)) << f;
+  o.seed = 7;
+  o.out = dir.file("other");
+  build_training_data(o);
+  EXPECT_NE(read_file(dir.file("out/pairs.jsonl")), read_file(dir.file("other/pairs.jsonl")));
+}
+
+TEST_F(TraindataBuild, AugmentationPairsCasesWithTheSameCharges) {
+  o.augment_share = 1.0;
+  o.valid_share = 0.25;
+  const auto r = build_training_data(o);
+  // Only cases without a partner (alone with their charges in their split) keep their own.
+  auto kinds = r.pairs_by_kind;
+  EXPECT_GT(kinds["augment"], 40u);
+  EXPECT_GT(kinds["augment"], 3 * kinds["query-element"]);
+  std::map<std::string, std::set<std::string>> elements;
+  for (const auto& e : read_jsonl(o.out + "/elements.jsonl"))
+    for (const auto& t : e["elements"]) elements[e["id"]].insert(t.get<std::string>());
+  const auto cases = by_id();
+  std::map<std::string, std::string> split_of;
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl")) split_of[p["case"]] = p["split"];
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl")) {
+    if (p["kind"] != "augment") continue;
+    const std::string id = p["case"], tgt = p["tgt"];
+    bool found = false;  // another case of the same split and charges has this element
+    for (const auto& [other, els] : elements)
+      found |= other != id && els.count(tgt) && cases.at(other).charges == cases.at(id).charges &&
+               split_of[other] == split_of[id];
+    EXPECT_TRUE(found) << id << " " << tgt;
+  }
+}
+
+TEST_F(TraindataBuild, ImportedElementsReplaceExtractedOnesAndNonVerbatimOnesAreDropped) {
+  test::write_text(dir.file("import.jsonl"),
+                   "{\"id\": \"c1\", \"elements\": [\"秘密窃取被害人王某停放在楼下的电动自行车\", \"不在文中的要素\", "
+                   "\"被告人张某某被公安机关抓获\"]}\n"
+                   "{\"id\": \"zzz\", \"elements\": [\"无此案\"]}\n");
+  o.import_elements = dir.file("import.jsonl");
+  o.augment_share = 0;
+  const auto r = build_training_data(o);
+  EXPECT_EQ(r.imported_cases, 1u);
+  EXPECT_EQ(r.imported_elements, 2u);
+  EXPECT_EQ(r.import_dropped, 1u);
+  EXPECT_EQ(r.import_unknown_ids, 1u);
+  EXPECT_GE(r.first_tokens_added_by_import, 1u);  // 被 starts no extracted element
+  std::set<std::string> c1;
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl"))
+    if (p["case"] == "c1" && p["kind"] == "query-element") c1.insert(p["tgt"].get<std::string>());
+  EXPECT_EQ(c1, (std::set<std::string>{"秘密窃取被害人王某停放在楼下的电动自行车", "被告人张某某被公安机关抓获"}));
+  const auto tok = Tokenizer::load(o.tokenizer);
+  const auto ids = json::parse(read_file(o.out + "/first_tokens.json"))["ids"].get<std::vector<int32_t>>();
+  EXPECT_TRUE(std::binary_search(ids.begin(), ids.end(), tok.encode("被告人")[0]));
+  const json m = json::parse(read_file(o.out + "/manifest.json"));
+  EXPECT_EQ(m["import"]["dropped_not_verbatim"], 1);
+
+  test::write_text(dir.file("bad.jsonl"), "{\"id\": \"c1\", \"elements\": [\"a\"]}\n{\"id\": \"c1\" \n");
+  o.import_elements = dir.file("bad.jsonl");
+  try {
+    build_training_data(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2: malformed JSON"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TraindataBuild, NaiveTargetsAreRandomSpansOfTheCase) {
+  o.targets = Targets::Naive;
+  const auto r = build_training_data(o);
+  ASSERT_EQ(r.pairs_by_kind.size(), 1u);
+  EXPECT_EQ(r.pairs_by_kind.begin()->first, "naive");
+  const auto cases = by_id();
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl")) {
+    const std::string tgt = p["tgt"];
+    const auto& c = cases.at(p["case"]);
+    bool found = c.text.find(tgt) != std::string::npos;  // or in a case it was paired with
+    for (const auto& [id, other] : cases)
+      found |= other.charges == c.charges && other.text.find(tgt) != std::string::npos;
+    EXPECT_TRUE(found) << tgt;
+  }
+}
+
+TEST_F(TraindataBuild, CorpusWithoutChargesStillWorks) {
+  o.corpus = dir.file("nolabels.jsonl");
+  const auto r = build_training_data(o);
+  EXPECT_FALSE(r.extractor.labelled);
+  EXPECT_GT(r.pairs_by_kind.at("query-element"), 20u);
+  EXPECT_EQ(r.pairs_by_kind.count("augment"), 0u);
+  EXPECT_EQ(json::parse(read_file(o.out + "/manifest.json"))["extractor"]["mode"], "idf");
+}
+
+TEST_F(TraindataBuild, BadOptionsAndInputsAreRefused) {
+  TrainDataOptions bad = o;
+  bad.augment_share = 1.5;
+  EXPECT_THROW(build_training_data(bad), Error);
+  bad = o;
+  bad.corpus = dir.file("missing.jsonl");
+  EXPECT_THROW(build_training_data(bad), Error);
+  EXPECT_FALSE(std::filesystem::exists(o.out));  // nothing half-written
+  bad = o;
+  bad.extractor = dir.file("missing.bin");
+  EXPECT_THROW(build_training_data(bad), Error);
+}
+
+}  // namespace
+}  // namespace lcr::traindata

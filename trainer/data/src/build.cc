@@ -1,0 +1,285 @@
+// build_training_data: fit (or load) the extractor, extract every case's targets, then write
+// the pairs, the first-token set and the manifest into a staged directory.
+#include "lcr/traindata/build.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "internal.h"
+#include "lcr/core/error.h"
+#include "lcr/core/fs.h"
+#include "lcr/core/hash.h"
+#include "lcr/core/progress.h"
+#include "targets.h"
+
+namespace lcr::traindata {
+namespace {
+
+using json = nlohmann::json;
+using detail::Rng;
+
+struct CaseTargets {
+  std::string id;
+  std::string source, lead;
+  std::vector<std::string> targets;  // best first
+  std::string charge_key;            // sorted charges joined; empty when none
+  std::vector<std::string> charges;
+  bool valid = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+struct Writer {
+  std::ofstream out;
+  std::string path;
+  explicit Writer(std::string p) : out(p, std::ios::binary | std::ios::trunc), path(std::move(p)) {
+    if (!out) throw Error(path + ": cannot write");
+  }
+  void line(const json& j) { out << j.dump() << '\n'; }
+  void close() {
+    out.close();
+    if (!out) throw Error(path + ": write failed (disk full?)");
+  }
+};
+
+json options_json(const TrainDataOptions& o) {
+  return {{"max_source_chars", o.max_source_chars},
+          {"targets", o.targets == Targets::Naive ? "naive" : "elements"},
+          {"augment_share", o.augment_share},
+          {"valid_share", o.valid_share},
+          {"seed", o.seed},
+          {"import_elements", o.import_elements},
+          {"extractor", o.extractor},
+          {"max_query_pairs", o.max_query_pairs},
+          {"max_element_pairs", o.max_element_pairs},
+          {"max_lead_pairs", o.max_lead_pairs},
+          {"lead_sentences", o.lead_sentences},
+          {"lead_max_chars", o.lead_max_chars},
+          {"max_cases", o.max_cases},
+          {"elements", detail::extractor_options_json(o.extractor_options)}};
+}
+
+}  // namespace
+
+void TrainDataOptions::validate() const {
+  auto bad = [](const std::string& what) { throw Error("train data: bad option: " + what); };
+  if (corpus.empty()) bad("--corpus is required");
+  if (tokenizer.empty()) bad("--tokenizer is required");
+  if (out.empty()) bad("--out is required");
+  if (max_source_chars < 16) bad("--max-source-chars must be >= 16");
+  if (!(augment_share >= 0 && augment_share <= 1)) bad("--augment-share must be in [0, 1]");
+  if (!(valid_share >= 0 && valid_share < 1)) bad("--valid-share must be in [0, 1)");
+  if (max_query_pairs < 1) bad("--max-query-pairs must be >= 1");
+  if (max_element_pairs < 0 || max_lead_pairs < 0) bad("pair limits must be >= 0");
+  if (lead_sentences < 1 || lead_max_chars < 16) bad("--lead-sentences >= 1, --lead-max-chars >= 16");
+  extractor_options.validate();
+}
+
+TrainDataResult build_training_data(const TrainDataOptions& o) {
+  o.validate();
+  TrainDataResult res;
+  const auto t0 = std::chrono::steady_clock::now();
+  const Tokenizer tok = Tokenizer::load(o.tokenizer);
+  CorpusReadOptions read;
+  read.skip_bad = o.skip_bad;
+  auto limited = [&](CorpusReader& r) {
+    return [&r, &o](Case& c) { return (o.max_cases == 0 || r.cases_read() < o.max_cases) && r.next(c); };
+  };
+  ElementExtractor ex = [&] {
+    if (!o.extractor.empty()) return ElementExtractor::load(o.extractor, tok);
+    CorpusReader r(o.corpus, read);
+    return ElementExtractor::fit(limited(r), tok, o.extractor_options, o.progress);
+  }();
+  res.extractor = ex.stats();
+  res.fit_seconds = seconds_since(t0);
+  detail::ImportedElements imported;
+  if (!o.import_elements.empty()) imported = detail::read_imported_elements(o.import_elements);
+
+  StagedDir dir(o.out);
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<CaseTargets> cases;
+  std::vector<int32_t> first = ex.first_token_set();
+  {
+    Writer elements(dir.path() + "/elements.jsonl");
+    CorpusReader reader(o.corpus, read);
+    auto next = limited(reader);
+    std::unique_ptr<Progress> bar;
+    if (o.progress) bar = std::make_unique<Progress>("train data: extracting", res.extractor.cases, "cases");
+    Case c;
+    uint64_t seen_imports = 0;
+    while (next(c)) {
+      CaseTargets ct;
+      ct.id = c.id;
+      ct.source = truncate_chars(facts_of(c), o.max_source_chars);
+      ct.valid = static_cast<double>(xxh64(c.id, o.seed) >> 11) * 0x1.0p-53 < o.valid_share;
+      ct.charges = c.charges;
+      std::sort(ct.charges.begin(), ct.charges.end());
+      ct.charges.erase(std::unique(ct.charges.begin(), ct.charges.end()), ct.charges.end());
+      for (const auto& ch : ct.charges) ct.charge_key += ch + "\x1f";
+      std::vector<Element> els;
+      auto imp = imported.find(c.id);
+      if (imp != imported.end()) {
+        ++seen_imports;
+        ++res.imported_cases;
+        els = detail::verbatim_elements(c, imp->second, res.import_dropped);
+        res.imported_elements += els.size();
+        for (const auto& e : els) {
+          const auto ids = tok.encode(e.text);
+          if (!ids.empty() && !ex.is_first_token(ids[0]) &&
+              std::find(first.begin(), first.end(), ids[0]) == first.end()) {
+            first.push_back(ids[0]);
+            ++res.first_tokens_added_by_import;
+          }
+        }
+      } else {
+        els = ex.extract(c);
+      }
+      if (o.targets == Targets::Naive) {
+        Rng rng(xxh64(c.id, o.seed ^ 0x6e61697665ULL));
+        els = detail::naive_spans(c, els, o.extractor_options.max_region_chars, rng);
+      }
+      json scores = json::array(), texts = json::array();
+      for (const auto& e : els) {
+        ct.targets.push_back(e.text);
+        texts.push_back(e.text);
+        scores.push_back(static_cast<double>(static_cast<int64_t>(e.score * 1000)) / 1000);
+      }
+      elements.line({{"id", c.id}, {"elements", texts}, {"scores", scores}});
+      if (o.max_lead_pairs > 0 && !ct.targets.empty())
+        ct.lead = ex.lead_query(facts_of(c), o.lead_sentences, o.lead_max_chars);
+      res.elements += ct.targets.size();
+      cases.push_back(std::move(ct));
+      if (bar) bar->update(cases.size());
+    }
+    if (bar) bar->finish();
+    res.skip_summary = reader.lines_skipped() ? reader.skip_summary() : "";
+    res.import_unknown_ids = imported.size() - seen_imports;
+    elements.close();
+  }
+  if (cases.empty()) throw Error(o.corpus + ": no cases");
+
+  // Partners for augmentation: same split, same charge set (else sharing one charge).
+  std::unordered_map<std::string, std::vector<uint32_t>> by_key, by_charge;
+  for (uint32_t i = 0; i < cases.size(); ++i) {
+    const auto& ct = cases[i];
+    if (ct.targets.empty() || ct.charges.empty()) continue;
+    const std::string split = ct.valid ? "v\x1f" : "t\x1f";
+    by_key[split + ct.charge_key].push_back(i);
+    for (const auto& ch : ct.charges) by_charge[split + ch].push_back(i);
+  }
+  auto partner = [&](uint32_t self, Rng& rng) -> int64_t {
+    const auto& ct = cases[self];
+    const std::string split = ct.valid ? "v\x1f" : "t\x1f";
+    auto it = by_key.find(split + ct.charge_key);
+    const std::vector<uint32_t>* list = it != by_key.end() && it->second.size() > 1 ? &it->second : nullptr;
+    if (!list) {
+      const auto& ch = ct.charges[rng.below(ct.charges.size())];
+      auto jt = by_charge.find(split + ch);
+      if (jt == by_charge.end() || jt->second.size() < 2) return -1;
+      list = &jt->second;
+    }
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      const uint32_t j = (*list)[rng.below(list->size())];
+      if (j != self) return j;
+    }
+    return -1;
+  };
+
+  Writer pairs(dir.path() + "/pairs.jsonl");
+  const bool naive = o.targets == Targets::Naive;
+  auto emit = [&](const std::string& src, const std::string& tgt, const char* kind, const CaseTargets& ct) {
+    const char* k = naive ? kKindNaive : kind;
+    pairs.line({{"src", src}, {"tgt", tgt}, {"kind", k}, {"case", ct.id}, {"split", ct.valid ? "valid" : "train"}});
+    ++res.pairs_by_kind[k];
+    ++(ct.valid ? res.valid_pairs : res.train_pairs);
+    ++res.pairs;
+  };
+  for (uint32_t i = 0; i < cases.size(); ++i) {
+    const auto& ct = cases[i];
+    ++(ct.valid ? res.valid_cases : res.train_cases);
+    if (ct.targets.empty() || ct.source.empty()) {
+      ++res.cases_without_elements;
+      continue;
+    }
+    Rng rng(xxh64(ct.id, o.seed ^ 0x7061697273ULL));
+    const auto& T = ct.targets;
+    const size_t q = std::min(T.size(), static_cast<size_t>(o.max_query_pairs));
+    for (size_t k = 0; k < q; ++k) {
+      if (o.augment_share > 0 && rng.unit() < o.augment_share && !ct.charges.empty()) {
+        const int64_t j = partner(i, rng);
+        if (j >= 0) {
+          const auto& pt = cases[static_cast<size_t>(j)].targets;
+          const size_t top = std::min(pt.size(), static_cast<size_t>(o.max_query_pairs));
+          emit(ct.source, pt[rng.below(top)], kKindAugment, ct);
+          continue;
+        }
+      }
+      emit(ct.source, T[k], kKindQueryElement, ct);
+    }
+    if (o.max_element_pairs > 0 && T.size() >= 2) {  // distinct ordered pairs of the top ten
+      const size_t m = std::min<size_t>(T.size(), 10);
+      std::vector<std::pair<uint32_t, uint32_t>> all;
+      for (uint32_t a = 0; a < m; ++a)
+        for (uint32_t b = 0; b < m; ++b)
+          if (a != b) all.emplace_back(a, b);
+      const size_t want = std::min(all.size(), static_cast<size_t>(o.max_element_pairs));
+      for (size_t k = 0; k < want; ++k) {
+        std::swap(all[k], all[k + rng.below(all.size() - k)]);
+        emit(T[all[k].first], T[all[k].second], kKindElementElement, ct);
+      }
+    }
+    if (o.max_lead_pairs > 0 && !ct.lead.empty() && ct.lead != ct.source) {
+      std::vector<size_t> order;  // elements the short query still contains first
+      for (size_t k = 0; k < T.size(); ++k)
+        if (ct.lead.find(T[k]) != std::string::npos) order.push_back(k);
+      for (size_t k = 0; k < T.size(); ++k)
+        if (ct.lead.find(T[k]) == std::string::npos) order.push_back(k);
+      order.resize(std::min(order.size(), static_cast<size_t>(o.max_lead_pairs)));
+      for (size_t k : order) emit(ct.lead, T[k], kKindLeadElement, ct);
+    }
+  }
+  pairs.close();
+  if (res.train_pairs == 0)
+    throw Error(o.corpus + ": no training pairs (no case of the train split yielded an element)");
+
+  std::sort(first.begin(), first.end());
+  res.first_tokens = first.size();
+  json pieces = json::array();
+  for (int32_t id : first) pieces.push_back(tok.surface(id));
+  write_file_atomic(dir.path() + "/first_tokens.json",
+                    json{{"tokenizer_hash", hex64(tok.hash())}, {"ids", first}, {"pieces", pieces}}.dump() + "\n");
+  ex.save(dir.path() + "/extractor.bin");
+
+  const FileManifest fm = manifest_of(o.corpus);
+  json counts = json::object();
+  for (const auto& [k, v] : res.pairs_by_kind) counts[k] = v;
+  const auto& st = res.extractor;
+  json m = {{"magic", "lcr-traindata"},
+            {"format_version", 1},
+            {"tokenizer_hash", hex64(tok.hash())},
+            {"corpus", {{"path", fm.path}, {"bytes", fm.bytes}, {"xxh64", hex64(fm.xxh64)}, {"cases", res.cases = cases.size()}}},
+            {"options", options_json(o)},
+            {"counts", counts},
+            {"pairs", {{"total", res.pairs}, {"train", res.train_pairs}, {"valid", res.valid_pairs}}},
+            {"cases", {{"train", res.train_cases}, {"valid", res.valid_cases}, {"without_elements", res.cases_without_elements}}},
+            {"elements", res.elements},
+            {"first_tokens", res.first_tokens},
+            {"extractor", {{"file", "extractor.bin"}, {"mode", st.labelled ? "log-odds" : "idf"},
+                           {"fitted_cases", st.cases}, {"scored_charges", st.scored_charges},
+                           {"ngrams_counted", st.ngrams_counted}, {"salient_ngrams", st.salient_ngrams}}},
+            {"import", {{"file", o.import_elements}, {"cases", res.imported_cases}, {"elements", res.imported_elements},
+                        {"dropped_not_verbatim", res.import_dropped}, {"unknown_ids", res.import_unknown_ids},
+                        {"first_tokens_added", res.first_tokens_added_by_import}}}};
+  write_file_atomic(dir.path() + "/manifest.json", m.dump(2) + "\n");
+  dir.commit();
+  res.build_seconds = seconds_since(t1);
+  return res;
+}
+
+}  // namespace lcr::traindata
