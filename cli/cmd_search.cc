@@ -129,13 +129,16 @@ int write_run(const QueryFn& run_queries, const fm::Index& index, const std::str
       const auto& qid = queries[i + k].first;
       int rank = 0;
       std::set<std::string> seen;
+      const auto it = pool.find(qid);
+      const std::vector<std::string> no_pool;
+      const auto& members = it == pool.end() ? no_pool : it->second;
       for (const auto& h : results[k].hits) {
-        if (!pool.empty() && !std::count(pool[qid].begin(), pool[qid].end(), h.id)) continue;
+        if (!pools.empty() && !std::count(members.begin(), members.end(), h.id)) continue;
         out << qid << " Q0 " << h.id << " " << ++rank << " " << h.score << " " << tag << "\n";
         seen.insert(h.id);
       }
       // Protocol 2 scores every pool case: the unmatched ones follow with score 0.
-      for (const auto& d : pool[qid])
+      for (const auto& d : members)
         if (!seen.count(d)) out << qid << " Q0 " << d << " " << ++rank << " 0 " << tag << "\n";
     }
     progress.update(std::min(queries.size(), i + batch));

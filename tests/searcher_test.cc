@@ -139,7 +139,9 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   // Given elements (the extractor-only baseline) go through the same locate-and-rank path;
   // one absent from the corpus is dropped.
   auto given = searcher.search_with_elements(
-      {"醉酒驾驶"}, {{{"醉酒驾驶机动车", std::log(0.5)}, {"不在语料中的要素", std::log(0.5)}}});
+      {"醉酒驾驶"}, {{{"醉酒驾驶机动车", std::log(0.5)}, {"醉酒驾驶机动车撞人", std::log(0.5)},
+                      {"龘龘", std::log(0.5)}}});
+  // The second is cut to its corpus prefix, a duplicate of the first; the third has none.
   ASSERT_EQ(given[0].elements.size(), 1u);
   ASSERT_EQ(given[0].hits.size(), 5u);
   for (const auto& h : given[0].hits) EXPECT_EQ(h.case_index % 4, 2u) << h.id;

@@ -101,11 +101,22 @@ std::vector<SearchResult> Searcher::search_with_elements(
     validate_query(queries[qi], options_.max_query_bytes);
     sources.push_back({qi, -1});
     for (const auto& [text, logprob] : elements[qi]) {
+      // An element that does not occur verbatim is cut to its longest prefix that does
+      // (at least two tokens): what the constraint would have let a model write.
       Element e;
-      e.tokens = index_.encode(text);
-      e.state = index_.fm().find(e.tokens);
+      const auto tokens = index_.encode(text);
+      fm::PrefixState s = index_.fm().root();
+      for (int32_t t : tokens) {
+        auto next = index_.fm().extend(s, t);
+        if (next.empty()) break;
+        s = next;
+        e.tokens.push_back(t);
+      }
+      e.state = s;
       e.logprob = e.score = static_cast<float>(logprob);
-      if (!e.state.empty()) given[qi].push_back(std::move(e));
+      const bool dup = std::any_of(given[qi].begin(), given[qi].end(),
+                                   [&](const Element& x) { return x.tokens == e.tokens; });
+      if (e.tokens.size() >= 2 && !dup) given[qi].push_back(std::move(e));
     }
   }
   return rank(queries, sources, given, std::vector<SearchResult>(queries.size()), {});

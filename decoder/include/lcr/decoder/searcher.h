@@ -76,7 +76,8 @@ class Searcher {
   /// Several queries in one batched beam search.
   std::vector<SearchResult> search_batch(const std::vector<std::string>& queries);
   /// Ranks with elements given from elsewhere instead of generated ones (one list per query,
-  /// each element's text and log-probability; elements absent from the corpus are dropped).
+  /// each element's text and log-probability; an element absent from the corpus is cut to
+  /// its longest prefix that occurs, and dropped when that is shorter than two tokens).
   /// The extractor-only baseline uses this: same locate-and-rank path, no model.
   std::vector<SearchResult> search_with_elements(
       const std::vector<std::string>& queries,

@@ -1,0 +1,84 @@
+// The torch-free facade: checks and bookkeeping here, tensors in the plugin.
+#include "lcr/model/step_model.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "lcr/core/error.h"
+#include "lcr/core/tokenizer.h"
+#include "lcr/model/torch_plugin.h"
+
+namespace lcr {
+
+std::string resolve_device(const std::string& requested) {
+  if (requested == "cpu") return "cpu";
+  if (requested == "cuda") {
+    if (!torch_model_api().cuda_available())
+      throw Error("--device cuda: no CUDA device is visible to libtorch (use --device cpu)");
+    return "cuda";
+  }
+  if (requested == "auto") return torch_model_api().cuda_available() ? "cuda" : "cpu";
+  throw Error("--device must be auto, cpu or cuda, not '" + requested + "'");
+}
+
+void set_torch_threads(int threads) {
+  if (threads < 0) throw Error("--threads must be >= 0 (0 = all cores)");
+  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch_model_api().set_threads(threads);
+}
+
+Checkpoint random_checkpoint(const ModelOptions& options, uint64_t seed, uint64_t tokenizer_hash) {
+  options.validate();
+  Checkpoint c;
+  c.options = options;
+  c.tokenizer_hash = tokenizer_hash;
+  c.model_state = torch_model_api().random_state(options, seed);
+  return c;
+}
+
+struct TorchStepModel::Impl {
+  std::unique_ptr<StepModel> backend;  // lives in the plugin
+  ModelOptions options;
+  std::vector<int32_t> first_tokens;
+  std::string device;
+};
+
+TorchStepModel::TorchStepModel(const Checkpoint& c, const std::string& device,
+                               const std::string& origin)
+    : impl_(std::make_unique<Impl>()) {
+  c.options.validate();
+  impl_->device = resolve_device(device);
+  impl_->options = c.options;
+  impl_->first_tokens = c.first_tokens;
+  impl_->backend = torch_model_api().make_step_model(c, impl_->device, origin);
+}
+
+std::unique_ptr<TorchStepModel> TorchStepModel::load(const std::string& path,
+                                                     const Tokenizer& tokenizer,
+                                                     const std::string& tokenizer_path,
+                                                     const std::string& device) {
+  Checkpoint c = load_checkpoint(path);
+  check_tokenizer(c, path, tokenizer, tokenizer_path);
+  return std::make_unique<TorchStepModel>(c, device, path);
+}
+
+TorchStepModel::~TorchStepModel() = default;
+
+int TorchStepModel::vocab_size() const { return impl_->options.vocab_size; }
+int TorchStepModel::bos_id() const { return impl_->options.bos_id; }
+int TorchStepModel::eos_id() const { return impl_->options.eos_id; }
+int TorchStepModel::max_steps() const { return impl_->options.max_target_len; }
+const std::vector<int32_t>& TorchStepModel::first_tokens() const { return impl_->first_tokens; }
+const ModelOptions& TorchStepModel::options() const { return impl_->options; }
+const std::string& TorchStepModel::device() const { return impl_->device; }
+
+void TorchStepModel::start(const std::vector<std::vector<int32_t>>& sources) {
+  impl_->backend->start(sources);
+}
+
+void TorchStepModel::step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,
+                          std::vector<float>* log_probs) {
+  impl_->backend->step(parents, tokens, log_probs);
+}
+
+}  // namespace lcr

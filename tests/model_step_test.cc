@@ -1,0 +1,159 @@
+// The transformer's incremental decoding (key/value cache, row reordering through parents)
+// against full teacher-forced forward passes over each row's prefix.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "lcr/core/error.h"
+#include "lcr/model/step_model.h"
+#include "lcr/model/transformer.h"
+
+namespace lcr {
+namespace {
+
+ModelOptions small_options() {
+  ModelOptions o;
+  o.vocab_size = 40;
+  o.d_model = 32;
+  o.heads = 4;
+  o.ff = 64;
+  o.encoder_layers = 2;
+  o.decoder_layers = 2;
+  o.dropout = 0.1;  // must be inactive at inference
+  o.max_source_len = 12;
+  o.max_target_len = 8;
+  return o;
+}
+
+// log-softmax of the last position of a full forward pass over BOS + prefix for one source.
+std::vector<float> full_forward(Transformer& m, const std::vector<int32_t>& source,
+                                const std::vector<int32_t>& prefix) {
+  torch::NoGradGuard g;
+  auto src = m->pad_batch({m->prepare_source(source)}, torch::kCPU);
+  std::vector<int64_t> in = {m->options.bos_id};
+  in.insert(in.end(), prefix.begin(), prefix.end());
+  auto tgt = m->pad_batch({in}, torch::kCPU);
+  auto lp = torch::log_softmax(m->forward(src, tgt), -1)[0][static_cast<long>(in.size()) - 1];
+  lp = lp.contiguous();
+  return std::vector<float>(lp.data_ptr<float>(), lp.data_ptr<float>() + lp.numel());
+}
+
+TEST(ModelStep, IncrementalMatchesFullForwardWithReordering) {
+  const ModelOptions o = small_options();
+  Checkpoint ck = random_checkpoint(o, 7);
+  TorchStepModel step_model(ck, "cpu");
+  Transformer full(o);
+  module_from_bytes(*full, ck.model_state, "test");
+  full->eval();
+
+  // Sources of different lengths (padding in the batch) and one longer than max_source_len.
+  std::vector<std::vector<int32_t>> sources = {
+      {5, 6, 7},
+      {8, 9, 10, 11, 12, 13, 14},
+      {15},
+      {20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33}};
+  step_model.start(sources);
+  std::mt19937 rng(3);
+  // Rows: several hypotheses per source, not grouped, one source without any row.
+  std::vector<int32_t> parents = {1, 0, 3, 1, 0, 1};
+  std::vector<int32_t> tokens(parents.size(), o.bos_id);
+  std::vector<int> row_source(parents.begin(), parents.end());
+  std::vector<std::vector<int32_t>> prefix(parents.size());
+  std::vector<float> lp;
+  const int V = o.vocab_size;
+  for (int t = 0; t < o.max_target_len; ++t) {
+    step_model.step(parents, tokens, &lp);
+    ASSERT_EQ(lp.size(), parents.size() * static_cast<size_t>(V));
+    for (size_t r = 0; r < parents.size(); ++r) {
+      auto ref = full_forward(full, sources[static_cast<size_t>(row_source[r])], prefix[r]);
+      for (int v = 0; v < V; ++v)
+        ASSERT_NEAR(lp[r * static_cast<size_t>(V) + static_cast<size_t>(v)],
+                    ref[static_cast<size_t>(v)], 1e-4)
+            << "step " << t << " row " << r << " token " << v;
+    }
+    // Next rows: random parents (reordered, duplicated, some dropped), random tokens; the
+    // row count changes too.
+    const size_t rows = 3 + rng() % 5;
+    std::vector<int32_t> np(rows), nt(rows);
+    std::vector<int> ns(rows);
+    std::vector<std::vector<int32_t>> npre(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      np[r] = static_cast<int32_t>(rng() % parents.size());
+      nt[r] = static_cast<int32_t>(3 + rng() % (V - 3));
+      ns[r] = row_source[static_cast<size_t>(np[r])];
+      npre[r] = prefix[static_cast<size_t>(np[r])];
+      npre[r].push_back(nt[r]);
+    }
+    parents = np;
+    tokens = nt;
+    row_source = ns;
+    prefix = npre;
+  }
+  // All positions used: one more step goes past max_target_len.
+  EXPECT_THROW(step_model.step(parents, tokens, &lp), Error);
+}
+
+TEST(ModelStep, StableRowsMatchFullForward) {
+  // Rows keep their places (parents = identity), two of them on one source: the grouped
+  // cross-attention (two query slots for source 0, one padded slot for source 1) matches.
+  const ModelOptions o = small_options();
+  Checkpoint ck = random_checkpoint(o, 11);
+  TorchStepModel sm(ck, "cpu");
+  Transformer full(o);
+  module_from_bytes(*full, ck.model_state, "test");
+  full->eval();
+  std::vector<std::vector<int32_t>> sources = {{5, 6}, {7, 8, 9, 10}};
+  sm.start(sources);
+  std::vector<int32_t> parents = {0, 0, 1}, tokens(3, o.bos_id);
+  std::vector<std::vector<int32_t>> prefix(3);
+  std::vector<float> lp;
+  for (int t = 0; t < 4; ++t) {
+    sm.step(parents, tokens, &lp);
+    for (size_t r = 0; r < 3; ++r) {
+      auto ref = full_forward(full, sources[r < 2 ? 0 : 1], prefix[r]);
+      for (size_t v = 0; v < ref.size(); ++v) ASSERT_NEAR(lp[r * ref.size() + v], ref[v], 1e-4);
+    }
+    parents = {0, 1, 2};
+    tokens = {static_cast<int32_t>(4 + t), static_cast<int32_t>(9 + t),
+              static_cast<int32_t>(20 + t)};
+    for (size_t r = 0; r < 3; ++r) prefix[r].push_back(tokens[r]);
+  }
+}
+
+TEST(ModelStep, RefusesBadCalls) {
+  const ModelOptions o = small_options();
+  TorchStepModel sm(random_checkpoint(o, 1), "cpu");
+  std::vector<float> lp;
+  EXPECT_THROW(sm.step({0}, {o.bos_id}, &lp), Error);  // before start
+  sm.start({{5, 6}});
+  EXPECT_THROW(sm.step({1}, {o.bos_id}, &lp), Error);  // no source 1
+  EXPECT_THROW(sm.step({0}, {7}, &lp), Error);         // first token must be BOS
+  EXPECT_THROW(sm.step({0}, {o.vocab_size}, &lp), Error);
+  sm.step({0, 0}, {o.bos_id, o.bos_id}, &lp);
+  EXPECT_THROW(sm.step({2}, {5}, &lp), Error);  // only rows 0 and 1 exist
+  EXPECT_THROW(sm.start({}), Error);
+}
+
+TEST(ModelStep, StateOfOtherSizesIsRefused) {
+  ModelOptions o = small_options();
+  Checkpoint ck = random_checkpoint(o, 1);
+  o.ff = 96;
+  Transformer other(o);
+  try {
+    module_from_bytes(*other, ck.model_state, "ck.lcr");
+    FAIL() << "expected lcr::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ck.lcr: model parameter"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelStep, ParameterCountMatchesModule) {
+  const ModelOptions o = small_options();
+  Transformer m(o);
+  int64_t n = 0;
+  for (const auto& p : m->parameters()) n += p.numel();
+  EXPECT_EQ(n, o.parameter_count());
+}
+
+}  // namespace
+}  // namespace lcr

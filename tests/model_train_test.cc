@@ -1,0 +1,195 @@
+// The training loop: a tiny model learns a tiny dataset by heart, a resumed run follows the
+// uninterrupted one exactly, and bad data or a mismatched tokenizer are refused.
+#include "lcr/trainer/train.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_step_model.h"
+#include "lcr/core/error.h"
+#include "lcr/model/step_model.h"
+#include "lcr/trainer/plain_search.h"
+#include "model_fixture.h"
+
+namespace lcr {
+namespace {
+
+using test::TempDir;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tok_path_ = dir_.file("tok.model");
+    tok_ = std::make_unique<Tokenizer>(test::tiny_tokenizer(tok_path_));
+    data_ = dir_.file("data");
+    std::filesystem::create_directories(data_);
+    test::write_training_data(data_, *tok_, test::tiny_pairs());
+  }
+  TrainOptions options(const std::string& out) const {
+    TrainOptions o;
+    o.data_dir = data_;
+    o.tokenizer_path = tok_path_;
+    o.out = dir_.file(out);
+    o.model = test::tiny_model(*tok_);
+    o.steps = 300;
+    o.warmup_steps = 20;
+    o.lr = 3e-3;
+    o.label_smoothing = 0;
+    o.weight_decay = 0;
+    o.batch_tokens = 128;  // a few batches per epoch
+    o.valid_every = 0;
+    o.save_every = 0;
+    o.device = "cpu";
+    o.quiet = true;
+    return o;
+  }
+  TempDir dir_;
+  std::string tok_path_, data_;
+  std::unique_ptr<Tokenizer> tok_;
+};
+
+TEST_F(TrainTest, TinyModelLearnsTinyDatasetByHeart) {
+  TrainOptions o = options("overfit.lcr");
+  TrainResult r = train(o);
+  EXPECT_EQ(r.last_step, 300);
+  EXPECT_EQ(r.stop_reason, "schedule done");
+  EXPECT_LT(r.losses.back(), 0.05) << "first loss " << r.losses.front();
+  auto model = TorchStepModel::load(o.out, *tok_, tok_path_, "cpu");
+  EXPECT_FALSE(model->first_tokens().empty());
+  PlainSearchOptions s;
+  s.beam = 1;  // greedy
+  s.max_len = model->max_steps();
+  for (const auto& [src, tgt] : test::tiny_pairs()) {
+    auto h = plain_beam_search(*model, tok_->encode(src), s);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_TRUE(h[0].finished);
+    EXPECT_EQ(tok_->decode(h[0].tokens), tgt) << src;
+  }
+}
+
+TEST_F(TrainTest, ResumeFollowsTheUninterruptedRun) {
+  TrainOptions a = options("a.lcr");
+  a.steps = 14;
+  a.warmup_steps = 4;
+  a.model.dropout = 0.1;  // dropout draws must replay too
+  a.label_smoothing = 0.1;
+  a.weight_decay = 0.01;
+  TrainResult full = train(a);
+  ASSERT_EQ(full.losses.size(), 14u);
+
+  TrainOptions b = a;
+  b.out = dir_.file("b.lcr");
+  b.stop_after = 6;
+  TrainResult first = train(b);
+  EXPECT_EQ(first.stop_reason, "stop_after");
+  ASSERT_EQ(first.losses.size(), 6u);
+  b.stop_after = 0;
+  b.resume = true;
+  b.lr = 0.5;  // ignored on resume: the schedule comes from the checkpoint
+  TrainResult second = train(b);
+  EXPECT_EQ(second.first_step, 6);
+  EXPECT_EQ(second.last_step, 14);
+  ASSERT_EQ(second.losses.size(), 8u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(first.losses[i], full.losses[i]) << i;
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(second.losses[i], full.losses[6 + i]) << 6 + i;
+  EXPECT_EQ(load_checkpoint(a.out).model_state, load_checkpoint(b.out).model_state);
+}
+
+TEST_F(TrainTest, ValidLossAndTimeBudget) {
+  test::write_training_data(data_, *tok_, test::tiny_pairs(), 2);
+  TrainOptions o = options("v.lcr");
+  o.steps = 5;
+  o.warmup_steps = 2;
+  o.valid_every = 2;
+  TrainResult r = train(o);
+  EXPECT_TRUE(r.valid_loss > 0 && r.valid_loss < 20) << r.valid_loss;
+  EXPECT_GT(r.tokens_per_second, 0);
+  TrainOptions t = options("t.lcr");
+  t.max_minutes = 1e-9;
+  EXPECT_EQ(train(t).stop_reason, "time budget");
+  EXPECT_EQ(load_checkpoint(t.out).step, 0);
+}
+
+TEST_F(TrainTest, RefusesMismatchedTokenizerDataAndOverwrite) {
+  TrainOptions o = options("r.lcr");
+  o.steps = 2;
+  o.warmup_steps = 1;
+  train(o);
+  EXPECT_EQ(error_of([&] { train(o); }),
+            o.out + ": exists; pass --resume to continue it, or choose another --out");
+  // Resume against other data.
+  const std::string other = dir_.file("other");
+  std::filesystem::create_directories(other);
+  auto pairs = test::tiny_pairs();
+  pairs.pop_back();
+  test::write_training_data(other, *tok_, pairs);
+  TrainOptions r = o;
+  r.resume = true;
+  r.data_dir = other;
+  EXPECT_NE(error_of([&] { train(r); }).find(": was trained on other data"), std::string::npos);
+  // Data made with another tokenizer.
+  Tokenizer tok2 = test::tiny_tokenizer(dir_.file("tok2.model"), 1, "另一个分词器的句子。");
+  TrainOptions t = options("t2.lcr");
+  t.tokenizer_path = dir_.file("tok2.model");
+  EXPECT_EQ(error_of([&] { train(t); }),
+            data_ + "/manifest.json: training data was made with tokenizer " + hex64(tok_->hash()) +
+                ", but the tokenizer given has hash " + hex64(tok2.hash()) +
+                "; pass the same --tokenizer as `lcr train data` used, or rebuild the data");
+  // A bad line names the file and line.
+  test::write_text(data_ + "/pairs.jsonl", R"({"src":"a","tgt":"b","split":"train"})"
+                                           "\n"
+                                           R"({"src":"a","tgt":"b","split":"test"})"
+                                           "\n");
+  EXPECT_EQ(error_of([&] { train(options("bad.lcr")); }),
+            data_ + "/pairs.jsonl:2: \"split\" must be \"train\" or \"valid\", not \"test\"");
+}
+
+// With a beam that holds every sequence, beam search returns the exact best sequences.
+TEST(BeamSearch, MatchesExhaustiveEnumerationOnFakeModel) {
+  test::FakeStepModel m(6);  // ids 0..5, bos 1, eos 2
+  const int max_len = 3;
+  struct Seq {
+    std::vector<int32_t> t;
+    double lp;
+  };
+  std::vector<Seq> all, frontier = {{{}, 0.0}};
+  for (int len = 0; len < max_len; ++len) {
+    std::vector<Seq> next;
+    for (const auto& s : frontier) {
+      auto lp = m.log_probs(0, s.t);
+      for (int32_t id = 0; id < 6; ++id) {
+        if (id == 1) continue;
+        if (id == 2) {
+          all.push_back({s.t, s.lp + lp[2]});
+          continue;
+        }
+        auto t = s.t;
+        t.push_back(id);
+        next.push_back({t, s.lp + lp[static_cast<size_t>(id)]});
+      }
+    }
+    frontier = next;
+  }
+  std::sort(all.begin(), all.end(), [](const Seq& a, const Seq& b) { return a.lp > b.lp; });
+  PlainSearchOptions o;
+  o.beam = 1000;
+  o.top = 5;
+  o.max_len = max_len;
+  auto got = plain_beam_search(m, {3, 4}, o);
+  ASSERT_EQ(got.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(got[i].tokens, all[i].t) << i;
+    EXPECT_NEAR(got[i].log_prob, all[i].lp, 1e-5) << i;
+  }
+}
+
+}  // namespace
+}  // namespace lcr

@@ -1,0 +1,169 @@
+#include "data.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+#include "lcr/core/error.h"
+#include "lcr/core/fs.h"
+#include "lcr/core/hash.h"
+#include "lcr/core/tokenizer.h"
+
+namespace lcr::train_detail {
+
+namespace {
+
+using json = nlohmann::json;
+
+json read_json_file(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw Error(path + ": missing (is this a directory written by `lcr train data`?)");
+  try {
+    return json::parse(read_file(path));
+  } catch (const json::exception& e) {
+    throw Error(path + ": malformed JSON (" + e.what() + ")");
+  }
+}
+
+void check_hash(const json& j, const std::string& path, const Tokenizer& tok) {
+  auto it = j.find("tokenizer_hash");
+  if (it == j.end() || !it->is_string()) throw Error(path + ": missing \"tokenizer_hash\"");
+  if (it->get<std::string>() != hex64(tok.hash()))
+    throw Error(path + ": training data was made with tokenizer " + it->get<std::string>() +
+                ", but the tokenizer given has hash " + hex64(tok.hash()) +
+                "; pass the same --tokenizer as `lcr train data` used, or rebuild the data");
+}
+
+// Encodes a prefix of `text` long enough to give `limit` tokens (a token covers >= 1 byte),
+// so a 20 KB judgment is not tokenized whole to keep its first 511 tokens.
+std::vector<int32_t> encode_prefix(const Tokenizer& tok, const std::string& text, size_t limit,
+                                   bool& truncated) {
+  std::vector<int32_t> ids;
+  const size_t cut = limit * 16;
+  if (text.size() > cut) {
+    size_t end = cut;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    ids = tok.encode(std::string_view(text).substr(0, end));
+    if (ids.size() < limit) ids = tok.encode(text);
+  } else {
+    ids = tok.encode(text);
+  }
+  truncated = ids.size() > limit;
+  if (truncated) ids.resize(limit);
+  return ids;
+}
+
+}  // namespace
+
+TrainingData load_training_data(const std::string& dir, const Tokenizer& tok, int max_source_len,
+                                int max_target_len) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw Error(dir + ": not a directory of training data");
+  TrainingData d;
+  const std::string manifest_path = dir + "/manifest.json";
+  const std::string first_path = dir + "/first_tokens.json";
+  const std::string pairs_path = dir + "/pairs.jsonl";
+  json manifest = read_json_file(manifest_path);
+  check_hash(manifest, manifest_path, tok);
+  json first = read_json_file(first_path);
+  check_hash(first, first_path, tok);
+  try {
+    d.first_tokens = first.at("ids").get<std::vector<int32_t>>();
+  } catch (const json::exception&) {
+    throw Error(first_path + ": \"ids\" must be an array of integers");
+  }
+  for (int32_t id : d.first_tokens)
+    if (id < 0 || id >= tok.vocab_size())
+      throw Error(first_path + ": id " + std::to_string(id) + " outside the vocabulary");
+
+  std::ifstream in(pairs_path, std::ios::binary);
+  if (!in) throw Error(pairs_path + ": missing (is this a directory written by `lcr train data`?)");
+  std::unordered_map<std::string, uint32_t> source_index;
+  const size_t src_limit = static_cast<size_t>(max_source_len - 1);
+  const size_t tgt_limit = static_cast<size_t>(max_target_len - 1);
+  std::string line;
+  uint64_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = pairs_path + ":" + std::to_string(lineno) + ": ";
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception&) {
+      throw Error(where + "malformed JSON");
+    }
+    auto field = [&](const char* key) -> std::string {
+      auto it = j.find(key);
+      if (it == j.end() || !it->is_string())
+        throw Error(where + "missing or non-string field \"" + key + "\"");
+      return it->get<std::string>();
+    };
+    const std::string src = field("src"), tgt = field("tgt"), split = field("split");
+    if (split != "train" && split != "valid")
+      throw Error(where + "\"split\" must be \"train\" or \"valid\", not \"" + split + "\"");
+    Example e;
+    auto [it, inserted] = source_index.emplace(src, static_cast<uint32_t>(d.sources.size()));
+    if (inserted) {
+      bool cut = false;
+      d.sources.push_back(encode_prefix(tok, src, src_limit, cut));
+      d.truncated_sources += cut;
+    }
+    e.source = it->second;
+    bool cut = false;
+    e.target = encode_prefix(tok, tgt, tgt_limit, cut);
+    d.truncated_targets += cut;
+    e.target.push_back(tok.eos_id());
+    (split == "train" ? d.train : d.valid).push_back(std::move(e));
+  }
+  if (in.bad()) throw Error(pairs_path + ": read error");
+  if (d.train.empty()) throw Error(pairs_path + ": no pairs with \"split\": \"train\"");
+
+  uint64_t pairs_bytes = 0;
+  d.pairs_xxh64 = xxh64_file(pairs_path, &pairs_bytes);
+  json m = {{"dir", fs::absolute(dir).lexically_normal().string()},
+            {"pairs_bytes", pairs_bytes},
+            {"pairs_xxh64", hex64(d.pairs_xxh64)},
+            {"first_tokens_xxh64", hex64(xxh64_file(first_path))},
+            {"train_pairs", d.train.size()},
+            {"valid_pairs", d.valid.size()},
+            {"distinct_sources", d.sources.size()},
+            {"manifest", manifest}};
+  d.manifest_json = m.dump();
+  return d;
+}
+
+std::vector<std::vector<uint32_t>> make_batches(const TrainingData& data,
+                                                const std::vector<Example>& examples,
+                                                int64_t batch_tokens) {
+  std::vector<uint32_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto src_len = [&](uint32_t i) { return data.sources[examples[i].source].size() + 1; };
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (src_len(a) != src_len(b)) return src_len(a) < src_len(b);
+    return examples[a].target.size() < examples[b].target.size();
+  });
+  std::vector<std::vector<uint32_t>> batches;
+  std::vector<uint32_t> cur;
+  size_t max_src = 0, max_tgt = 0;
+  for (uint32_t i : order) {
+    const size_t s = std::max(max_src, src_len(i));
+    const size_t t = std::max(max_tgt, examples[i].target.size());
+    if (!cur.empty() && static_cast<int64_t>((cur.size() + 1) * (s + t)) > batch_tokens) {
+      batches.push_back(std::move(cur));
+      cur.clear();
+      max_src = max_tgt = 0;
+    }
+    cur.push_back(i);
+    max_src = std::max(max_src, src_len(i));
+    max_tgt = std::max(max_tgt, examples[i].target.size());
+  }
+  if (!cur.empty()) batches.push_back(std::move(cur));
+  return batches;
+}
+
+}  // namespace lcr::train_detail

@@ -1,0 +1,240 @@
+// liblcr_torch_trainer.so: the optimizer steps. Exact resume rests on three things saved in
+// every checkpoint: the parameters and AdamW state, the data position (epoch, next batch;
+// batch order is a pure function of seed and epoch), and per-step dropout seeding
+// (seed, step).
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "../progress_line.h"
+#include "../trainer_plugin.h"
+#include "lcr/core/error.h"
+#include "lcr/model/transformer.h"
+
+namespace lcr::train_detail {
+namespace {
+
+// bf16 autocast for the forward pass on CUDA (no loss scaling needed with bf16).
+class Autocast {
+ public:
+  explicit Autocast(bool on) : on_(on) {
+    if (on_) set(true);
+  }
+  ~Autocast() {
+    if (!on_) return;
+    set(false);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  static void set(bool on) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, on);
+#else
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(on);
+#endif
+  }
+  bool on_;
+};
+
+double learning_rate(const TrainOptions& o, int64_t step) {  // step: 0-based, being taken
+  if (step < o.warmup_steps) return o.lr * double(step + 1) / double(o.warmup_steps);
+  const double p = std::min(
+      1.0, double(step - o.warmup_steps) / double(std::max<int64_t>(1, o.steps - o.warmup_steps)));
+  const double f = o.schedule == "cosine" ? 0.5 * (1 + std::cos(M_PI * p)) : 1 - p;
+  return o.lr * (o.min_lr_ratio + (1 - o.min_lr_ratio) * f);
+}
+
+struct Batch {
+  torch::Tensor src, tgt_in, tgt_out;
+  int64_t tokens = 0;  // real source + target tokens
+};
+
+Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
+                 const std::vector<uint32_t>& idx, TransformerImpl& m, torch::Device dev) {
+  std::vector<std::vector<int64_t>> src, in, out;
+  Batch b;
+  for (uint32_t i : idx) {
+    const Example& e = ex[i];
+    src.push_back(m.prepare_source(d.sources[e.source]));
+    out.emplace_back(e.target.begin(), e.target.end());
+    in.push_back({m.options.bos_id});
+    in.back().insert(in.back().end(), e.target.begin(), e.target.end() - 1);
+    b.tokens += static_cast<int64_t>(src.back().size() + out.back().size());
+  }
+  b.src = m.pad_batch(src, dev);
+  b.tgt_in = m.pad_batch(in, dev);
+  b.tgt_out = m.pad_batch(out, dev);
+  return b;
+}
+
+// Token-mean (label-smoothed) cross-entropy, and the plain NLL summed over real tokens.
+std::pair<torch::Tensor, torch::Tensor> loss_of(Transformer& model, const Batch& b,
+                                                double smoothing, bool amp) {
+  torch::Tensor logits;
+  {
+    Autocast ac(amp);
+    logits = model->forward(b.src, b.tgt_in);
+  }
+  auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);
+  auto mask = b.tgt_out.ne(model->options.pad_id).to(torch::kFloat);
+  auto nll = -logp.gather(-1, b.tgt_out.unsqueeze(-1)).squeeze(-1);
+  auto per = smoothing > 0 ? (1 - smoothing) * nll - smoothing * logp.mean(-1) : nll;
+  return {(per * mask).sum() / mask.sum().clamp_min(1), (nll * mask).sum()};
+}
+
+double validate_loss(Transformer& model, const TrainJob& job, torch::Device dev, bool amp) {
+  if (job.valid_batches.empty()) return std::numeric_limits<double>::quiet_NaN();
+  torch::NoGradGuard no_grad;
+  model->eval();
+  double nll = 0, n = 0;
+  for (const auto& idx : job.valid_batches) {
+    Batch b = make_batch(*job.data, job.data->valid, idx, *model, dev);
+    nll += loss_of(model, b, 0, amp).second.item<double>();
+    n += b.tgt_out.ne(model->options.pad_id).sum().item<double>();
+  }
+  model->train();
+  return nll / std::max(1.0, n);
+}
+
+std::string optimizer_to_bytes(torch::optim::Optimizer& opt) {
+  torch::serialize::OutputArchive ar;
+  opt.save(ar);
+  std::ostringstream os;
+  ar.save_to(os);
+  return os.str();
+}
+
+void optimizer_from_bytes(torch::optim::Optimizer& opt, const std::string& bytes, torch::Device dev,
+                          const std::string& origin) {
+  try {
+    std::istringstream is(bytes);
+    torch::serialize::InputArchive ar;
+    ar.load_from(is, dev);
+    opt.load(ar);
+  } catch (const std::exception& e) {  // c10::Error, torch::jit::ErrorReport, ...
+    throw Error(origin + ": cannot load the optimizer state (" +
+                std::string(e.what()).substr(0, 300) + ")");
+  }
+}
+
+std::unique_ptr<torch::optim::AdamW> make_optimizer(Transformer& model, const TrainOptions& o) {
+  // Decoupled weight decay on matrices only; biases and LayerNorm gains are not decayed.
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  auto base = torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.adam_eps);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(base).weight_decay(o.weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(base).weight_decay(0)));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), base);
+}
+
+TrainResult run(const TrainJob& job) {
+  const TrainOptions& o = job.options;
+  const TrainingData& data = *job.data;
+  TrainResult result;
+  result.device = job.device;
+  const torch::Device dev(job.device);
+  const bool amp = o.amp && dev.is_cuda();
+  torch::manual_seed(o.seed);
+  Transformer model(o.model);
+  if (job.resume) module_from_bytes(*model, job.resume->model_state, o.out);
+  model->to(dev);
+  model->train();
+  auto opt = make_optimizer(model, o);
+  if (job.resume && !job.resume->optimizer_state.empty())
+    optimizer_from_bytes(*opt, job.resume->optimizer_state, dev, o.out);
+
+  int64_t step = job.resume ? job.resume->step : 0;
+  int64_t epoch = job.epoch;
+  size_t next = job.next_batch;
+  auto order = epoch_order(job.batches.size(), o.seed, epoch);
+  result.first_step = step;
+
+  ProgressLine progress(o.quiet, o.log_every);
+  auto save = [&] {
+    Checkpoint c;
+    c.options = o.model;
+    c.step = step;
+    c.trainer_state = nlohmann::json{{"epoch", epoch}, {"batch", next}}.dump();
+    c.model_state = module_to_bytes(*model);
+    c.optimizer_state = optimizer_to_bytes(*opt);
+    job.save(c);
+    progress.note("saved " + o.out + " at step " + std::to_string(step));
+  };
+  auto run_valid = [&] {
+    result.valid_loss = validate_loss(model, job, dev, amp);
+    if (!job.valid_batches.empty())
+      progress.note("step " + std::to_string(step) + ": valid loss " +
+                    std::to_string(result.valid_loss) + " (ppl " +
+                    std::to_string(std::exp(result.valid_loss)) + ")");
+  };
+  progress.note(
+      "training " + std::to_string(o.model.parameter_count()) + " parameters on " + job.device +
+      (amp ? " (bf16 autocast)" : "") + ": " + std::to_string(data.train.size()) + " pairs in " +
+      std::to_string(job.batches.size()) + " batches, " + std::to_string(data.valid.size()) +
+      " valid pairs" + (job.resume ? ", resuming at step " + std::to_string(step) : ""));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t tokens = 0, last_valid = -1, last_save = -1;
+  const int64_t target = o.stop_after > 0 ? std::min(o.steps, o.stop_after) : o.steps;
+  result.stop_reason = "schedule done";
+  while (step < o.steps) {
+    if (o.stop_after > 0 && step >= o.stop_after) {
+      result.stop_reason = "stop_after";
+      break;
+    }
+    const double minutes =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60;
+    if (o.max_minutes > 0 && minutes >= o.max_minutes) {
+      result.stop_reason = "time budget";
+      break;
+    }
+    if (next >= job.batches.size()) {
+      ++epoch;
+      next = 0;
+      order = epoch_order(job.batches.size(), o.seed, epoch);
+    }
+    Batch b = make_batch(data, data.train, job.batches[order[next++]], *model, dev);
+    torch::manual_seed(o.seed * 1000003ull + static_cast<uint64_t>(step));  // dropout draws
+    const double lr = learning_rate(o, step);
+    for (auto& g : opt->param_groups())
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    opt->zero_grad();
+    auto loss = loss_of(model, b, o.label_smoothing, amp).first;
+    loss.backward();
+    if (o.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_norm);
+    opt->step();
+    ++step;
+    tokens += b.tokens;
+    result.losses.push_back(loss.item<double>());
+    progress.update(step, target, result.losses.back(), lr, tokens);
+    if (o.valid_every > 0 && step % o.valid_every == 0) run_valid(), last_valid = step;
+    if (o.save_every > 0 && step % o.save_every == 0) save(), last_save = step;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.tokens_per_second = secs > 0 ? double(tokens) / secs : 0;
+  result.last_step = step;
+  if (last_valid != step) run_valid();
+  if (last_save != step) save();
+  progress.note("stopped at step " + std::to_string(step) + " (" + result.stop_reason + "), " +
+                std::to_string(static_cast<int64_t>(result.tokens_per_second)) + " tokens/s");
+  return result;
+}
+
+const TorchTrainerApi kApi = {kTorchTrainerApiVersion, run};
+
+}  // namespace
+}  // namespace lcr::train_detail
+
+extern "C" __attribute__((visibility("default"))) const lcr::train_detail::TorchTrainerApi*
+lcr_torch_trainer_api() {
+  return &lcr::train_detail::kApi;
+}
