@@ -14,15 +14,7 @@ namespace lcr {
 namespace {
 
 using test::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 class CheckpointTest : public ::testing::Test {
  protected:
