@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <queue>
 #include <set>
 
 #include "lcr/core/error.h"
@@ -125,7 +126,19 @@ std::vector<std::vector<Element>> BeamSearch::run(
     double index_s = 0;
 
     // Per row: up to M allowed non-EOS continuations, best first; plus EOS when allowed.
+    // A query's beam takes at most M non-EOS candidates, so a row's walk stops as soon as its
+    // next score falls below the M-th best found so far for that query (rows arrive roughly
+    // best first). Exact; off with the diversity cap, where a rejected candidate frees a slot.
     std::vector<std::vector<Cand>> per_query(Q);
+    const bool prune = options_.max_per_first_token == 0;
+    std::vector<std::priority_queue<float, std::vector<float>, std::greater<float>>> best(Q);
+    auto threshold = [&](size_t q) {
+      return best[q].size() == M ? best[q].top() : -INFINITY;
+    };
+    auto note = [&](size_t q, float score) {
+      best[q].push(score);
+      if (best[q].size() > M) best[q].pop();
+    };
     for (size_t r = 0; r < parents.size(); ++r) {
       const float* row = lp.data() + r * static_cast<size_t>(V);
       const Hyp& h = hyps[r];
@@ -150,9 +163,14 @@ std::vector<std::vector<Element>> BeamSearch::run(
         std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(), by_lp);
         size_t found = 0;
         bool exhausted = true;  // walked all K without finding M
+        const size_t q = static_cast<size_t>(row_query[r]);
         for (size_t i = 0; i < K; ++i) {
           int32_t t = order[i];
           if (t == eos || t == bos) continue;
+          if (prune && h.logprob + row[t] < threshold(q)) {
+            exhausted = false;  // nothing lower can enter the beam
+            break;
+          }
           fm::PrefixState s{};
           if (constrained) {
             auto ti = Clock::now();
@@ -183,6 +201,8 @@ std::vector<std::vector<Element>> BeamSearch::run(
           index_s += std::chrono::duration<double>(Clock::now() - ti).count();
           out.insert(out.end(), all.begin(), all.end());
         }
+        for (size_t i = before_n; i < out.size(); ++i)
+          if (out[i].token != eos) note(q, out[i].score);
       }
     }
     timings_.index_seconds += index_s;
