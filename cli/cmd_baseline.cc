@@ -18,7 +18,9 @@ int run_index(const Args& args) {
       ("corpus", po::value(&corpus)->required(), "corpus JSONL (plain or .zst)")        //
       ("out", po::value(&out)->required(), "directory of the Xapian database to write")  //
       ("field", po::value(&o.field)->default_value(o.field),
-       "what to index: text (whole judgment) | facts (fact section)");
+       "what to index: text (whole judgment) | facts (fact section)")
+      ("strip-distractors", po::bool_switch(&o.strip_distractors),
+       "index without dates, names, places, case numbers, courts, organisations");
   po::variables_map vm;
   if (!parse_options("baseline bm25 index", args, desc, vm)) return 0;
   o.validate();
@@ -46,7 +48,9 @@ int run_search(const Args& args) {
        "terms: OR of every query term | parser: Xapian QueryParser, n-grams of each CJK "
        "span ANDed (reproduces the LeCaRD README reference)")  //
       ("pool", po::value(&o.pools_path),
-       "TSV qid<TAB>docid: rank every case of each query's pool (unmatched ones score 0)");
+       "TSV qid<TAB>docid: rank every case of each query's pool (unmatched ones score 0)")
+      ("strip-distractors", po::bool_switch(&o.strip_distractors),
+       "search without the query's dates, names, places, courts, organisations");
   po::variables_map vm;
   if (!parse_options("baseline bm25 search", args, desc, vm)) return 0;
   try {

@@ -209,3 +209,18 @@ TEST_F(Bm25Test, RebuildReplacesIndex) {
 
 }  // namespace
 }  // namespace lcr::baseline
+
+namespace lcr::baseline {
+namespace {
+
+TEST(Bm25, StripDistractorsKeepsActsAndAmountsOnly) {
+  const std::string s = strip_distractors("2015年3月12日，被告人张某某在北京市朝阳区盗窃人民币3000元。");
+  EXPECT_EQ(s.find("2015年3月12日"), std::string::npos) << s;
+  EXPECT_EQ(s.find("张某某"), std::string::npos) << s;
+  EXPECT_EQ(s.find("朝阳区"), std::string::npos) << s;
+  EXPECT_NE(s.find("盗窃"), std::string::npos) << s;
+  EXPECT_NE(s.find("3000元"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace lcr::baseline

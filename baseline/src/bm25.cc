@@ -1,4 +1,5 @@
 #include "lcr/baseline/bm25.h"
+#include "lcr/traindata/legal_patterns.h"
 
 #include <xapian.h>
 
@@ -64,6 +65,15 @@ std::vector<eval::RunEntry> collect(const Xapian::MSet& mset) {
 
 }  // namespace
 
+std::string strip_distractors(std::string_view text) {
+  std::u32string u = traindata::to_u32(text);
+  const auto mask = traindata::pattern_mask(u);
+  for (size_t i = 0; i < u.size(); ++i)
+    if (mask[i] != traindata::PatternKind::None && mask[i] != traindata::PatternKind::Amount)
+      u[i] = U' ';
+  return traindata::to_utf8(u);
+}
+
 QueryMode parse_query_mode(const std::string& name) {
   if (name == "terms") return QueryMode::terms;
   if (name == "parser") return QueryMode::parser;
@@ -111,7 +121,8 @@ Bm25IndexStats build_bm25_index(const std::string& corpus_path, const std::strin
       doc.set_data(c.id);
       doc.add_boolean_term(kIdPrefix + c.id);
       tg.set_document(doc);
-      tg.index_text_without_positions(*body);
+      tg.index_text_without_positions(options.strip_distractors ? strip_distractors(*body)
+                                                                : *body);
       db.add_document(doc);
       ++st.cases;
       if (progress) progress->update(reader.bytes_consumed() >> 10);
@@ -129,6 +140,7 @@ Bm25IndexStats build_bm25_index(const std::string& corpus_path, const std::strin
                       {"xapian", Xapian::version_string()},
                       {"corpus", {{"path", m.path}, {"bytes", m.bytes}, {"xxh64", m.xxh64}}},
                       {"field", options.field},
+                      {"strip_distractors", options.strip_distractors},
                       {"cases", st.cases},
                       {"empty_field", st.empty_field},
                       {"terms", st.terms}};
@@ -217,6 +229,9 @@ Bm25SearchStats search_to_run(const std::string& db_dir, const std::string& quer
   const bool use_pools = !options.pools_path.empty();
   if (use_pools) pools = eval::read_pairs(options.pools_path);
   const auto queries = read_corpus(queries_path);
+  auto query_text = [&](const std::string& t) {
+    return options.strip_distractors ? strip_distractors(t) : t;
+  };
   Bm25SearchStats st;
   std::ostringstream run;
   std::unique_ptr<Progress> progress;
@@ -233,11 +248,11 @@ Bm25SearchStats search_to_run(const std::string& db_dir, const std::string& quer
         ++st.queries_without_pool;
       } else {
         uint64_t missing = 0;
-        ranking = searcher.search_pool(q.text, p->second, &missing);
+        ranking = searcher.search_pool(query_text(q.text), p->second, &missing);
         st.pool_ids_not_indexed += missing;
       }
     } else {
-      ranking = searcher.search(q.text, options.k);
+      ranking = searcher.search(query_text(q.text), options.k);
     }
     if (ranking.empty() || ranking.front().score <= 0) ++st.empty_rankings;
     eval::write_run_lines(run, q.id, ranking, options.tag);

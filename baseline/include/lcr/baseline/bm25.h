@@ -21,6 +21,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lcr/eval/trec.h"
@@ -33,8 +34,13 @@ enum class QueryMode { terms, parser };
 QueryMode parse_query_mode(const std::string& name);
 const char* query_mode_name(QueryMode mode);
 
+/// The text with dates, names, places, case numbers, courts and organisations (as
+/// lcr::traindata's pattern recognisers find them) replaced by spaces; amounts are kept.
+std::string strip_distractors(std::string_view text);
+
 struct Bm25IndexOptions {
   std::string field = "text";  // "text" (whole judgment) or "facts" (fact section)
+  bool strip_distractors = false;  // index the text without names, dates, places...
   bool quiet = false;          // no progress line
   void validate() const;       // throws lcr::Error naming the bad option
 };
@@ -84,6 +90,7 @@ struct Bm25SearchOptions {
   std::string tag = "bm25";  // last column of the run
   std::string pools_path;    // TSV qid<TAB>docid: rank every case of each query's pool
   QueryMode mode = QueryMode::terms;
+  bool strip_distractors = false;  // search the query without names, dates, places...
   bool quiet = false;
 };
 
