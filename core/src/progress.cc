@@ -9,18 +9,6 @@ namespace lcr {
 namespace {
 int g_enabled = -1;
 
-std::string fmt_duration(double s) {
-  char buf[32];
-  if (s < 0 || s > 1e7) return "?";
-  auto t = static_cast<long>(s + 0.5);
-  if (t >= 3600)
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else if (t >= 60)
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%lds", t);
-  return buf;
-}
 }  // namespace
 
 void Progress::set_enabled(int on) { g_enabled = on; }
@@ -51,13 +39,13 @@ void Progress::draw(bool final_line) {
   if (final_line) {
     std::snprintf(buf, sizeof buf, "%s: %llu %s in %s (%.0f %s/s)", label_.c_str(),
                   static_cast<unsigned long long>(done_), unit_.c_str(),
-                  fmt_duration(el).c_str(), rate, unit_.c_str());
+                  format_duration(el).c_str(), rate, unit_.c_str());
   } else if (total_ > 0) {
     double eta = rate > 0 ? static_cast<double>(total_ - std::min(done_, total_)) / rate : -1;
     std::snprintf(buf, sizeof buf, "\r%s  %llu/%llu %s  %.0f %s/s  ETA %s   ", label_.c_str(),
                   static_cast<unsigned long long>(done_),
                   static_cast<unsigned long long>(total_), unit_.c_str(), rate, unit_.c_str(),
-                  fmt_duration(eta).c_str());
+                  format_duration(eta).c_str());
   } else {
     std::snprintf(buf, sizeof buf, "\r%s  %llu %s  %.0f %s/s   ", label_.c_str(),
                   static_cast<unsigned long long>(done_), unit_.c_str(), rate, unit_.c_str());

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <string>
 
+#include "lcr/core/progress.h"
+
 namespace lcr::train_detail {
 
 class ProgressLine {
@@ -36,7 +38,7 @@ class ProgressLine {
     char buf[256];
     std::snprintf(buf, sizeof buf, "step %lld/%lld  loss %.4f  lr %.2e  %.1fk tok/s  ETA %s",
                   static_cast<long long>(step), static_cast<long long>(total),
-                  loss_sum_ / double(loss_n_), lr, tok_s / 1000, duration(eta).c_str());
+                  loss_sum_ / double(loss_n_), lr, tok_s / 1000, format_duration(eta).c_str());
     loss_sum_ = 0;
     loss_n_ = 0;
     if (tty_) {
@@ -58,18 +60,6 @@ class ProgressLine {
   void clear() {
     if (drawn_) std::fputs("\r\033[K", stderr);
     drawn_ = false;
-  }
-  static std::string duration(double s) {
-    if (s < 0 || s > 1e7) return "?";
-    const auto t = static_cast<long>(s + 0.5);
-    char buf[32];
-    if (t >= 3600)
-      std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-    else if (t >= 60)
-      std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-    else
-      std::snprintf(buf, sizeof buf, "%lds", t);
-    return buf;
   }
   bool quiet_, tty_, drawn_ = false;
   int64_t log_every_, steps_ = 0, loss_n_ = 0;

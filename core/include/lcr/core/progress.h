@@ -5,9 +5,25 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace lcr {
+
+/// "42s", "3m05s", "1h02m"; "?" when negative or absurd. Header-only, so the libtorch
+/// plugins (which must not link lcr_core) share it.
+inline std::string format_duration(double seconds) {
+  if (seconds < 0 || seconds > 1e7) return "?";
+  const auto t = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  return buf;
+}
 
 class Progress {
  public:
