@@ -90,7 +90,7 @@ std::string read_all(std::istream& in) {
 // The batch mode: JSONL queries (id, text) -> TREC run.
 using QueryFn = std::function<std::vector<SearchResult>(const std::vector<std::string>&)>;
 
-int write_run(const QueryFn& run_queries, const fm::Index& index, const std::string& queries_path,
+int write_run(const QueryFn& run_queries, const std::string& queries_path,
               const std::string& run_path, const std::string& tag, const std::string& pools,
               size_t batch) {
   std::vector<std::pair<std::string, std::string>> queries;
@@ -144,7 +144,6 @@ int write_run(const QueryFn& run_queries, const fm::Index& index, const std::str
     progress.update(std::min(queries.size(), i + batch));
   }
   progress.finish();
-  (void)index;
   write_file_atomic(run_path, out.str());
   std::fprintf(stderr, "wrote %s (%zu queries)\n", run_path.c_str(), queries.size());
   return 0;
@@ -236,7 +235,7 @@ int run_search(const Args& args) {
 
   if (!run.empty()) {
     if (queries.empty()) throw UsageError("lcr search: --run needs --queries FILE");
-    return write_run(run_queries, index, queries, run, tag, pools, batch);
+    return write_run(run_queries, queries, run, tag, pools, batch);
   }
   auto answer = [&](const std::string& q) {
     auto r = run_queries({q})[0];
