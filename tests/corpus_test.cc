@@ -13,12 +13,7 @@ namespace {
 using test::write_text;
 
 std::string error_of(const std::string& path, CorpusReadOptions o = {}) {
-  try {
-    read_corpus(path, o);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::error_of([&] { read_corpus(path, o); });
 }
 
 TEST(Corpus, ReadsFieldsAndKeepsMetadata) {

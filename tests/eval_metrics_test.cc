@@ -10,6 +10,7 @@
 #include "lcr/eval/metrics.h"
 #include "lcr/eval/report.h"
 #include "lcr/eval/trec.h"
+#include "test_util.h"
 
 namespace lcr::eval {
 namespace {
@@ -37,14 +38,7 @@ double value(const EvalResult& r, const std::string& qid, const std::string& met
   ADD_FAILURE() << "query " << qid << " not averaged";
   return NAN;
 }
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // q1: A, B, C relevant (3 in the qrels), D judged non-relevant.
 // Run order A X B Y Z D C (the rank column is deliberately wrong: it is ignored).

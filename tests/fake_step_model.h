@@ -11,11 +11,12 @@
 
 namespace lcr::test {
 
-class FakeStepModel : public StepModel {
+/// A StepModel whose next-token distribution is a function of (source, prefix) alone. It
+/// follows the `parents` contract exactly, keeping each row's prefix, so subclasses only say
+/// what the distribution is.
+class PrefixStepModel : public StepModel {
  public:
-  /// `sharpness` scales the pseudo-random scores: higher makes the distribution peakier.
-  explicit FakeStepModel(int vocab, int bos = 1, int eos = 2, float sharpness = 1.0f)
-      : V_(vocab), bos_(bos), eos_(eos), sharpness_(sharpness) {}
+  PrefixStepModel(int vocab, int bos, int eos) : V_(vocab), bos_(bos), eos_(eos) {}
   int vocab_size() const override { return V_; }
   int bos_id() const override { return bos_; }
   int eos_id() const override { return eos_; }
@@ -47,8 +48,31 @@ class FakeStepModel : public StepModel {
     }
   }
 
+  /// The distribution (vocab_size() log-probabilities) after `prefix` for `source`.
+  virtual std::vector<float> log_probs(int source, const std::vector<int32_t>& prefix) const = 0;
+
+ protected:
+  const std::vector<int32_t>& source(int i) const { return sources_.at(static_cast<size_t>(i)); }
+  int V_, bos_, eos_;
+
+ private:
+  struct Row {
+    int source;
+    std::vector<int32_t> prefix;
+  };
+  std::vector<std::vector<int32_t>> sources_;
+  std::vector<Row> rows_;
+  bool first_ = true;
+};
+
+class FakeStepModel : public PrefixStepModel {
+ public:
+  /// `sharpness` scales the pseudo-random scores: higher makes the distribution peakier.
+  explicit FakeStepModel(int vocab, int bos = 1, int eos = 2, float sharpness = 1.0f)
+      : PrefixStepModel(vocab, bos, eos), sharpness_(sharpness) {}
+
   /// The distribution after `prefix` for `source` (what the oracle uses too).
-  std::vector<float> log_probs(int source, const std::vector<int32_t>& prefix) const {
+  std::vector<float> log_probs(int source, const std::vector<int32_t>& prefix) const override {
     uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(source + 7);
     auto mix = [&h](uint64_t v) {
       h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -74,15 +98,7 @@ class FakeStepModel : public StepModel {
   }
 
  private:
-  struct Row {
-    int source;
-    std::vector<int32_t> prefix;
-  };
-  int V_, bos_, eos_;
   float sharpness_;
-  std::vector<std::vector<int32_t>> sources_;
-  std::vector<Row> rows_;
-  bool first_ = true;
 };
 
 }  // namespace lcr::test

@@ -40,12 +40,7 @@ IndexBuildOptions options(const test::TempDir& dir, const std::string& out = "id
 }
 
 std::string open_error(const std::string& dir) {
-  try {
-    Index::open(dir);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::error_of([&] { Index::open(dir); });
 }
 
 class IndexDirTest : public ::testing::Test {
