@@ -63,13 +63,13 @@ int main(int argc, char** argv) {
     std::mt19937 rng(seed);
     // Tokenize a sample of cases to draw prefixes from (and optionally dump all tokens).
     std::vector<std::vector<int32_t>> cases;
-    const uint32_t n = idx.docs().size();
+    const uint32_t n = idx.num_cases();
     std::ofstream out;
     if (!dump.empty()) out.open(dump, std::ios::binary);
     for (uint32_t d = 0; d < n; ++d) {
       bool keep = cases.size() < 300 && rng() % std::max<uint32_t>(1, n / 300) == 0;
       if (!keep && dump.empty()) continue;
-      auto ids = idx.encode(idx.docs().get(d).text);
+      auto ids = idx.encode(idx.get_case(d).text);
       if (!dump.empty())
         for (int32_t t : ids) {
           out.put(static_cast<char>((t + 2) >> 8));

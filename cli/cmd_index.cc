@@ -16,33 +16,41 @@ int run_build(const Args& args) {
   po::options_description desc("lcr index build");
   fm::IndexBuildOptions o;
   auto& t = o.tokenizer_options;
-  desc.add_options()                                                                       //
-      ("corpus", po::value(&o.corpus)->required(), "corpus JSONL, plain or .zst")           //
-      ("out", po::value(&o.out)->required(), "index directory (replaced atomically)")       //
-      ("tokenizer", po::value(&o.tokenizer), "existing sentencepiece .model (default: train one)")
-      ("vocab-size", po::value(&t.vocab_size)->default_value(t.vocab_size), "tokenizer vocabulary (when training)")
-      ("max-piece-length", po::value(&t.max_piece_length)->default_value(t.max_piece_length),
-       "tokenizer: max characters per piece (1 = character-level Chinese)")
-      ("tokenizer-seed", po::value(&t.seed)->default_value(t.seed), "tokenizer training seed")
-      ("field", po::value(&o.field)->default_value(o.field), "what to index: text | facts")
-      ("sample-rate", po::value(&o.sample_rate)->default_value(o.sample_rate),
-       "suffix-array sample step (locate cost vs space)")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "tokenizing threads")
-      ("skip-bad", po::bool_switch(&o.skip_bad), "skip bad corpus lines (reported) instead of failing");
+  desc.add_options()                                                                   //
+      ("corpus", po::value(&o.corpus)->required(), "corpus JSONL, plain or .zst")      //
+      ("out", po::value(&o.out)->required(), "index directory (replaced atomically)")  //
+      ("tokenizer", po::value(&o.tokenizer), "existing sentencepiece .model (default: train one)")(
+          "vocab-size", po::value(&t.vocab_size)->default_value(t.vocab_size),
+          "tokenizer vocabulary (when training)")(
+          "max-piece-length", po::value(&t.max_piece_length)->default_value(t.max_piece_length),
+          "tokenizer: max characters per piece (1 = character-level Chinese)")(
+          "tokenizer-seed", po::value(&t.seed)->default_value(t.seed), "tokenizer training seed")(
+          "field", po::value(&o.field)->default_value(o.field), "what to index: text | facts")(
+          "sample-rate", po::value(&o.sample_rate)->default_value(o.sample_rate),
+          "suffix-array sample step (locate cost vs space)")(
+          "threads", po::value(&o.threads)->default_value(o.threads), "tokenizing threads")(
+          "shard-tokens", po::value(&o.shard_tokens)->default_value(o.shard_tokens),
+          "cut the corpus into shards of about this many tokens (memory: ~14 bytes per token of "
+          "one shard); shards are queried as one index, and an interrupted build resumes after "
+          "the finished ones when run again")(
+          "skip-bad", po::bool_switch(&o.skip_bad),
+          "skip bad corpus lines (reported) instead of failing");
   po::variables_map vm;
   if (!parse_options("index build", args, desc, vm)) return 0;
   t.quiet = true;
   t.threads = o.threads;
   auto r = fm::build_index(o);
   if (!r.skip_summary.empty()) std::cerr << "warning: " << r.skip_summary << "\n";
-  std::printf("built %s: %llu cases, %llu tokens; FM-index %.3f bytes/token (%.2f bits), "
-              "document store %.1f MB; %.1f s\n",
-              o.out.c_str(), static_cast<unsigned long long>(r.cases),
-              static_cast<unsigned long long>(r.tokens),
-              static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
-              8.0 * static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
-              static_cast<double>(r.docs_bytes) / 1e6,
-              r.tokenizer_train_seconds + r.tokenize_seconds + r.index_seconds);
+  std::printf(
+      "built %s: %llu cases, %llu tokens in %u shard(s)%s; FM-index %.3f bytes/token "
+      "(%.2f bits), document store %.1f MB; %.1f s\n",
+      o.out.c_str(), static_cast<unsigned long long>(r.cases),
+      static_cast<unsigned long long>(r.tokens), r.shards,
+      r.resumed_shards ? (" (" + std::to_string(r.resumed_shards) + " resumed)").c_str() : "",
+      static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
+      8.0 * static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
+      static_cast<double>(r.docs_bytes) / 1e6,
+      r.tokenizer_train_seconds + r.tokenize_seconds + r.index_seconds);
   return 0;
 }
 
@@ -52,8 +60,8 @@ struct QueryArgs {
   po::options_description desc;
   po::positional_options_description pos;
   explicit QueryArgs(const std::string& name) : desc("lcr " + name) {
-    desc.add_options()                                                     //
-        ("index", po::value(&index)->required(), "index directory")        //
+    desc.add_options()                                               //
+        ("index", po::value(&index)->required(), "index directory")  //
         ("text", po::value(&text)->required(), "the token sequence, as text");
     pos.add("text", 1);
   }
@@ -93,8 +101,8 @@ int run_info(const Args& args) {
   row("case starts", sp.case_starts);
   row("C array", sp.c_array);
   row("FM-index total", sp.total());
-  row("document store", idx.docs().compressed_bytes());
-  std::printf("sample rate %u\n", idx.fm().sample_rate());
+  row("document store", idx.docs_bytes());
+  std::printf("sample rate %u, %zu shard(s)\n", idx.fm().sample_rate(), idx.num_shards());
   return 0;
 }
 
@@ -135,8 +143,8 @@ int run_locate(const Args& args) {
   QueryArgs q("index locate");
   size_t limit = 10;
   size_t context = 60;
-  q.desc.add_options()                                                             //
-      ("limit", po::value(&limit)->default_value(limit), "occurrences to show")    //
+  q.desc.add_options()                                                           //
+      ("limit", po::value(&limit)->default_value(limit), "occurrences to show")  //
       ("context", po::value(&context)->default_value(context), "snippet context bytes");
   po::variables_map vm;
   if (!parse_options("index locate", args, q.desc, vm, &q.pos)) return 0;
@@ -145,13 +153,12 @@ int run_locate(const Args& args) {
   auto s = idx.fm().find(tokens);
   std::vector<fm::Occurrence> occ;
   idx.fm().locate(s, limit, &occ);
-  std::printf("count %llu, showing %zu\n", static_cast<unsigned long long>(s.count()),
-              occ.size());
+  std::printf("count %llu, showing %zu\n", static_cast<unsigned long long>(s.count()), occ.size());
   for (const auto& o : occ) {
-    auto c = idx.docs().get(o.case_index);
-    std::printf("%s\t@%u\t%s\n", c.id.c_str(), o.offset,
-                idx.snippet(c.text, o.offset, static_cast<uint32_t>(tokens.size()), context)
-                    .c_str());
+    auto c = idx.get_case(o.case_index);
+    std::printf(
+        "%s\t@%u\t%s\n", c.id.c_str(), o.offset,
+        idx.snippet(c.text, o.offset, static_cast<uint32_t>(tokens.size()), context).c_str());
   }
   return 0;
 }
@@ -159,18 +166,20 @@ int run_locate(const Args& args) {
 int run_show(const Args& args) {
   po::options_description desc("lcr index show");
   std::string dir, id;
-  desc.add_options()                                               //
-      ("index", po::value(&dir)->required(), "index directory")    //
+  desc.add_options()                                             //
+      ("index", po::value(&dir)->required(), "index directory")  //
       ("id", po::value(&id)->required(), "case id");
   po::positional_options_description pos;
   pos.add("id", 1);
   po::variables_map vm;
   if (!parse_options("index show", args, desc, vm, &pos)) return 0;
   auto idx = fm::Index::open(dir);
-  int64_t i = idx.docs().find(id);
+  int64_t i = idx.find_case(id);
   if (i < 0) throw Error("no case with id '" + id + "' in " + dir);
-  auto c = idx.docs().get(static_cast<uint32_t>(i));
-  nlohmann::json j = {{"id", c.id}, {"title", c.title}, {"charges", c.charges},
+  auto c = idx.get_case(static_cast<uint32_t>(i));
+  nlohmann::json j = {{"id", c.id},
+                      {"title", c.title},
+                      {"charges", c.charges},
                       {"meta", nlohmann::json::parse(c.metadata_json)}};
   std::cout << j.dump(2) << "\n\n" << c.text << "\n";
   return 0;

@@ -262,7 +262,7 @@ int run_search(const Args& args) {
   // Interactive query-by-case.
   std::printf("lcr: %u cases indexed. Paste a case; an empty line searches. "
               ":show N prints the N-th hit, :quit leaves.\n",
-              index.docs().size());
+              index.num_cases());
   SearchResult last;
   std::string buf, line;
   for (;;) {
@@ -276,13 +276,13 @@ int run_search(const Args& args) {
         size_t n = std::stoul(arg);
         if (n >= 1 && n <= last.hits.size()) d = last.hits[n - 1].case_index;
       } catch (const std::exception&) {
-        d = index.docs().find(arg);
+        d = index.find_case(arg);
       }
       if (d < 0) {
         std::printf("no hit or case '%s'\n", arg.c_str());
         continue;
       }
-      auto c = index.docs().get(static_cast<uint32_t>(d));
+      auto c = index.get_case(static_cast<uint32_t>(d));
       std::printf("%s  %s\n\n%s\n", c.id.c_str(), c.title.c_str(), c.text.c_str());
       continue;
     }

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "fake_step_model.h"
+#include "fm_util.h"
 #include "lcr/core/error.h"
 
 namespace lcr {
@@ -148,7 +149,8 @@ TEST(BeamSearch, HugeBeamEqualsExhaustiveSearch) {
     std::mt19937 rng(seed);
     const int V = 10;
     Cases cases = random_corpus(rng, V);
-    auto fm = fm::FmIndex::build(cases);
+    // Seeds alternate between one index and the same corpus cut into 2 or 3 shards.
+    auto fm = test::sharded_index(cases, 1 + seed % 3);
     test::FakeStepModel model(V);
     BeamSearchOptions o;
     o.beam_size = 1000;
@@ -169,7 +171,7 @@ TEST(BeamSearch, SmallBeamEqualsNaiveMaskedBeam) {
     std::mt19937 rng(100 + seed);
     const int V = 40 + static_cast<int>(seed) * 7;
     Cases cases = random_corpus(rng, V);
-    auto fm = fm::FmIndex::build(cases);
+    auto fm = test::sharded_index(cases, 1 + seed % 3);
     test::FakeStepModel model(V);
     BeamSearchOptions o;
     o.beam_size = 1 + static_cast<int>(seed % 6);
@@ -207,7 +209,7 @@ TEST(BeamSearch, UnconstrainedEqualsNaiveBeam) {
 TEST(BeamSearch, FirstTokenDiversityCapsHypothesesPerFirstToken) {
   std::mt19937 rng(9);
   Cases cases = random_corpus(rng, 12);
-  auto fm = fm::FmIndex::build(cases);
+  auto fm = test::sharded_index(cases, 1);
   test::FakeStepModel model(12);
   BeamSearchOptions o;
   o.beam_size = 6;

@@ -1,3 +1,4 @@
 lcr_add_test(fmindex_test SOURCES fmindex_test.cc LIBS lcr::fmindex)
-lcr_add_test(index_test SOURCES index_test.cc LIBS lcr::fmindex)
+lcr_add_test(index_test SOURCES index_test.cc LIBS lcr::fmindex nlohmann_json::nlohmann_json)
 lcr_add_test(lecard_fmindex_test SOURCES lecard_fmindex_test.cc LIBS lcr::fmindex)
+lcr_add_test(sharded_test SOURCES sharded_test.cc LIBS lcr::fmindex)

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "lcr/core/error.h"
 #include "lcr/core/fs.h"
@@ -62,16 +63,16 @@ class IndexDirTest : public ::testing::Test {
 TEST_F(IndexDirTest, OpensAndAnswers) {
   auto idx = Index::open(idx_);
   EXPECT_EQ(idx.fm().num_cases(), 40u);
-  EXPECT_EQ(idx.docs().get(3).id, "c3");
-  EXPECT_EQ(idx.docs().get(3).title, "案3");
-  EXPECT_EQ(idx.docs().find("c17"), 17);
-  EXPECT_EQ(idx.docs().find("nope"), -1);
+  EXPECT_EQ(idx.get_case(3).id, "c3");
+  EXPECT_EQ(idx.get_case(3).title, "案3");
+  EXPECT_EQ(idx.find_case("c17"), 17);
+  EXPECT_EQ(idx.find_case("nope"), -1);
   auto s = idx.fm().find(idx.encode("盗窃他人财物"));
   EXPECT_EQ(s.count(), 10u);
   std::vector<Occurrence> occ;
   idx.fm().locate(s, 0, &occ);
   for (const auto& o : occ) {
-    auto c = idx.docs().get(o.case_index);
+    auto c = idx.get_case(o.case_index);
     EXPECT_EQ(idx.snippet(c.text, o.offset, 6, 0), "…[盗窃他人财物]…");
   }
   EXPECT_TRUE(fs::is_regular_file(idx_ + "/manifest.json"));
@@ -144,8 +145,7 @@ TEST_F(IndexDirTest, MixedBuildsAreRefused) {
   fs::copy_file(dir_.file("idx3/docs.bin"), idx_ + "/docs.bin",
                 fs::copy_options::overwrite_existing);
   auto msg = open_error(idx_);
-  EXPECT_NE(msg.find("the index directory mixes two builds, rebuild it"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("the index directory mixes two builds, rebuild it"), std::string::npos) << msg;
 }
 
 TEST_F(IndexDirTest, FailedBuildLeavesOldIndexIntact) {
@@ -170,6 +170,104 @@ TEST_F(IndexDirTest, FailedBuildLeavesOldIndexIntact) {
   EXPECT_EQ(rep.cases, 50u);
   EXPECT_EQ(rep.skip_summary, dir_.file("c.jsonl") + ": skipped 1 bad line: 1 missing text");
   EXPECT_EQ(Index::open(idx_).fm().num_cases(), 50u);
+}
+
+// A corpus cut into shards: the same answers as one index, global case ids, and a build that
+// resumes after the shards an interrupted run finished.
+class ShardedIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(dir_.file("c.jsonl"), corpus_text(40));
+    build_index(options(dir_, "one"));
+  }
+  IndexBuildOptions sharded(const std::string& out) {
+    auto o = options(dir_, out);
+    o.tokenizer = dir_.file("one/tokenizer.model");
+    o.shard_tokens = 120;  // cases are ~20 tokens: several shards
+    return o;
+  }
+  static nlohmann::json manifest(const std::string& dir) {
+    return nlohmann::json::parse(read_file(dir + "/manifest.json"));
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(ShardedIndexTest, AnswersLikeOneIndex) {
+  auto rep = build_index(sharded("many"));
+  auto one = Index::open(dir_.file("one"));
+  auto many = Index::open(dir_.file("many"));
+  EXPECT_EQ(one.num_shards(), 1u);
+  EXPECT_GT(many.num_shards(), 3u);
+  EXPECT_EQ(rep.shards, many.num_shards());
+  EXPECT_TRUE(fs::is_regular_file(dir_.file("many/shard-0001/fm.bin")));
+  EXPECT_EQ(many.num_cases(), 40u);
+  EXPECT_EQ(many.fm().num_tokens(), one.fm().num_tokens());
+  for (uint32_t d = 0; d < 40; ++d) {
+    EXPECT_EQ(many.case_id(d), "c" + std::to_string(d));
+    EXPECT_EQ(many.get_case(d).text, one.get_case(d).text);
+    EXPECT_EQ(many.fm().extract_case(d), one.fm().extract_case(d));
+  }
+  EXPECT_EQ(many.find_case("c33"), 33);
+  for (const char* q : {"盗窃他人财物", "被告人某1", "数额", "元。"}) {
+    auto a = one.fm().find(one.encode(q)), b = many.fm().find(many.encode(q));
+    EXPECT_EQ(a.count(), b.count()) << q;
+    std::vector<Occurrence> oa, ob;
+    one.fm().locate(a, 0, &oa);
+    many.fm().locate(b, 0, &ob);
+    std::sort(oa.begin(), oa.end());
+    std::sort(ob.begin(), ob.end());
+    EXPECT_EQ(oa, ob) << q;
+    std::vector<TokenCount> na, nb;
+    one.fm().next_tokens(a, &na);
+    many.fm().next_tokens(b, &nb);
+    EXPECT_EQ(na, nb) << q;
+  }
+  EXPECT_EQ(manifest(dir_.file("many"))["stats"]["tokens"],
+            manifest(dir_.file("one"))["stats"]["tokens"]);
+}
+
+TEST_F(ShardedIndexTest, InterruptedBuildResumesAfterFinishedShards) {
+  build_index(sharded("clean"));
+  const std::string out = dir_.file("many"), work = out + ".building";
+  auto o = sharded("many");
+  o.stop_after_shards = 2;
+  EXPECT_EQ(test::error_of([&] { build_index(o); }),
+            "index: stopped after 2 shard(s) as asked; run the same build again to resume");
+  EXPECT_FALSE(fs::exists(out));  // nothing half-built at the final path
+  EXPECT_TRUE(fs::exists(work + "/shard-0001/shard.json"));
+  // A half-written shard (as a kill leaves it) is discarded on resume.
+  fs::create_directories(work + "/shard-0002.tmp");
+  o.stop_after_shards = 0;
+  auto rep = build_index(o);
+  EXPECT_EQ(rep.resumed_shards, 2u);
+  EXPECT_FALSE(fs::exists(work));
+  // Byte for byte what an uninterrupted build wrote.
+  EXPECT_EQ(manifest(out)["files"], manifest(dir_.file("clean"))["files"]);
+  EXPECT_EQ(Index::open(out).num_cases(), 40u);
+}
+
+TEST_F(ShardedIndexTest, OtherOptionsDiscardAnUnfinishedBuild) {
+  auto o = sharded("many");
+  o.stop_after_shards = 1;
+  EXPECT_THROW(build_index(o), Error);
+  o.stop_after_shards = 0;
+  o.sample_rate = 8;
+  EXPECT_EQ(build_index(o).resumed_shards, 0u);
+  EXPECT_EQ(Index::open(dir_.file("many")).fm().sample_rate(), 8u);
+}
+
+TEST_F(ShardedIndexTest, DamagedOrMixedShardsAreRefused) {
+  build_index(sharded("many"));
+  const std::string d = dir_.file("many");
+  fs::copy_file(d + "/shard-0001/docs.bin", d + "/shard-0000/docs.bin",
+                fs::copy_options::overwrite_existing);
+  auto msg = open_error(d);
+  EXPECT_EQ(msg.rfind(d + "/shard-0000/docs.bin: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("mixes two builds"), std::string::npos) << msg;
+  build_index(sharded("many"));
+  fs::resize_file(d + "/shard-0002/fm.bin", fs::file_size(d + "/shard-0002/fm.bin") - 1);
+  msg = open_error(d);
+  EXPECT_EQ(msg.rfind(d + "/shard-0002/fm.bin: truncated or padded FM-index file", 0), 0u) << msg;
 }
 
 TEST(IndexDir, MissingDirectoryIsNamed) {

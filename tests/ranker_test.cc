@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "fm_util.h"
 #include "lcr/core/error.h"
 
 namespace lcr {
@@ -18,7 +19,7 @@ namespace {
 const std::vector<std::vector<int32_t>> kCases = {
     {10, 11, 12, 13, 10, 11}, {10, 11, 20, 21}, {12, 13, 30}, {40, 41}};
 
-RankElement element(const fm::FmIndex& fm, std::vector<int32_t> t, double p) {
+RankElement element(const fm::ShardedFm& fm, std::vector<int32_t> t, double p) {
   RankElement e;
   e.state = fm.find(t);
   e.tokens = std::move(t);
@@ -38,48 +39,52 @@ TEST(Ranker, WeightsMatchHandWorkedValues) {
 }
 
 TEST(Ranker, OrdersCasesByHandComputedScores) {
-  auto fm = fm::FmIndex::build(kCases, 2);
-  std::vector<RankElement> es = {element(fm, {10, 11}, 0.5), element(fm, {12, 13}, 0.5),
-                                 element(fm, {11, 12}, 0.9)};
-  RankOptions o;
-  auto ranked = rank_cases(fm, es, o);
-  // case 0: [11 12]@1 (9.269117), then [10 11] only at @4 (its @0 overlaps @1..2) 0.164402;
-  //         [12 13]@2 overlaps [11 12]@1..2 and is not credited. Total 9.433519.
-  // case 2: [12 13]@0 = 0.383210.  case 1: [10 11]@0 = 0.164402.  case 3: nothing.
-  ASSERT_EQ(ranked.size(), 3u);
-  EXPECT_EQ(ranked[0].case_index, 0u);
-  EXPECT_NEAR(ranked[0].score, 9.433519, 1e-5);
-  ASSERT_EQ(ranked[0].matches.size(), 2u);
-  EXPECT_EQ(ranked[0].matches[0].element, 2u);
-  EXPECT_EQ(ranked[0].matches[0].offset, 1u);
-  EXPECT_EQ(ranked[0].matches[1].element, 0u);
-  EXPECT_EQ(ranked[0].matches[1].offset, 4u);
-  EXPECT_EQ(ranked[1].case_index, 2u);
-  EXPECT_NEAR(ranked[1].score, 0.383210, 1e-5);
-  EXPECT_EQ(ranked[2].case_index, 1u);
-  EXPECT_NEAR(ranked[2].score, 0.164402, 1e-5);
-  EXPECT_EQ(es[0].located, 3u);
+  // The same scores whether the corpus is one index or cut into shards (global case ids).
+  for (size_t parts : {1u, 2u, 4u}) {
+    SCOPED_TRACE("shards: " + std::to_string(parts));
+    auto fm = test::sharded_index(kCases, parts, 2);
+    std::vector<RankElement> es = {element(fm, {10, 11}, 0.5), element(fm, {12, 13}, 0.5),
+                                   element(fm, {11, 12}, 0.9)};
+    RankOptions o;
+    auto ranked = rank_cases(fm, es, o);
+    // case 0: [11 12]@1 (9.269117), then [10 11] only at @4 (its @0 overlaps @1..2) 0.164402;
+    //         [12 13]@2 overlaps [11 12]@1..2 and is not credited. Total 9.433519.
+    // case 2: [12 13]@0 = 0.383210.  case 1: [10 11]@0 = 0.164402.  case 3: nothing.
+    ASSERT_EQ(ranked.size(), 3u);
+    EXPECT_EQ(ranked[0].case_index, 0u);
+    EXPECT_NEAR(ranked[0].score, 9.433519, 1e-5);
+    ASSERT_EQ(ranked[0].matches.size(), 2u);
+    EXPECT_EQ(ranked[0].matches[0].element, 2u);
+    EXPECT_EQ(ranked[0].matches[0].offset, 1u);
+    EXPECT_EQ(ranked[0].matches[1].element, 0u);
+    EXPECT_EQ(ranked[0].matches[1].offset, 4u);
+    EXPECT_EQ(ranked[1].case_index, 2u);
+    EXPECT_NEAR(ranked[1].score, 0.383210, 1e-5);
+    EXPECT_EQ(ranked[2].case_index, 1u);
+    EXPECT_NEAR(ranked[2].score, 0.164402, 1e-5);
+    EXPECT_EQ(es[0].located, 3u);
 
-  // Elements above max_count are not located: [10 11] (F=3) drops out.
-  o.max_count = 2;
-  ranked = rank_cases(fm, es, o);
-  ASSERT_EQ(ranked.size(), 2u);
-  EXPECT_NEAR(ranked[0].score, 9.269117 + 0.0, 1e-5);  // [12 13] still overlaps in case 0
-  EXPECT_EQ(ranked[1].case_index, 2u);
-  // top_k cuts the list.
-  o = {};
-  o.top_k = 1;
-  EXPECT_EQ(rank_cases(fm, es, o).size(), 1u);
+    // Elements above max_count are not located: [10 11] (F=3) drops out.
+    o.max_count = 2;
+    ranked = rank_cases(fm, es, o);
+    ASSERT_EQ(ranked.size(), 2u);
+    EXPECT_NEAR(ranked[0].score, 9.269117 + 0.0, 1e-5);  // [12 13] still overlaps in case 0
+    EXPECT_EQ(ranked[1].case_index, 2u);
+    // top_k cuts the list.
+    o = {};
+    o.top_k = 1;
+    EXPECT_EQ(rank_cases(fm, es, o).size(), 1u);
+  }
 }
 
 TEST(Ranker, NothingLocatesGivesNoCases) {
-  auto fm = fm::FmIndex::build(kCases, 2);
+  auto fm = test::sharded_index(kCases, 1, 2);
   std::vector<RankElement> es = {element(fm, {10, 40}, 0.9), element(fm, {10}, 0.01)};
   EXPECT_TRUE(rank_cases(fm, es, {}).empty());
 }
 
 TEST(Ranker, OptionsAreValidated) {
-  auto fm = fm::FmIndex::build(kCases, 2);
+  auto fm = test::sharded_index(kCases, 1, 2);
   std::vector<RankElement> es;
   RankOptions o;
   o.top_k = 0;

@@ -86,7 +86,7 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   EXPECT_GT(res.parts, 1);
   ASSERT_FALSE(res.elements.empty());
   std::vector<std::string> texts;
-  for (uint32_t d = 0; d < index.docs().size(); ++d) texts.push_back(index.docs().get(d).text);
+  for (uint32_t d = 0; d < index.num_cases(); ++d) texts.push_back(index.get_case(d).text);
   for (const auto& e : res.elements) {
     bool found = false;
     for (const auto& t : texts) found = found || t.find(e.text) != std::string::npos;
@@ -94,7 +94,7 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   }
   ASSERT_FALSE(res.hits.empty()) << res.note;
   for (const auto& h : res.hits) {
-    const auto text = index.docs().get(h.case_index).text;
+    const auto text = index.get_case(h.case_index).text;
     ASSERT_FALSE(h.matches.empty());
     for (const auto& m : h.matches) EXPECT_NE(text.find(m.text), std::string::npos);
     EXPECT_NE(h.snippet.find("【" + h.matches[0].text + "】"), std::string::npos) << h.snippet;

@@ -65,17 +65,20 @@ StagedDir::~StagedDir() {
   }
 }
 
-void StagedDir::commit() {
+void swap_dir_into_place(const std::string& staging, const std::string& final_path) {
   std::error_code ec;
-  if (fs::exists(final_)) {
-    if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) != 0)
-      throw Error(final_ + ": cannot swap the new index into place: " + std::strerror(errno));
-    committed_ = true;
-    fs::remove_all(staging_, ec);  // now holds the old contents
+  if (fs::exists(final_path)) {
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, final_path.c_str(), RENAME_EXCHANGE) != 0)
+      throw Error(final_path + ": cannot swap the new index into place: " + std::strerror(errno));
+    fs::remove_all(staging, ec);  // now holds the old contents
     return;
   }
-  fs::rename(staging_, final_, ec);
-  if (ec) throw Error(final_ + ": cannot move the new index into place: " + ec.message());
+  fs::rename(staging, final_path, ec);
+  if (ec) throw Error(final_path + ": cannot move the new index into place: " + ec.message());
+}
+
+void StagedDir::commit() {
+  swap_dir_into_place(staging_, final_);
   committed_ = true;
 }
 

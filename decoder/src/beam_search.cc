@@ -33,14 +33,14 @@ using Clock = std::chrono::steady_clock;
 struct Hyp {
   std::vector<int32_t> tokens;
   float logprob = 0;
-  fm::PrefixState state;
+  fm::State state;
 };
 
 struct Cand {
   float score;
   int row;
   int32_t token;
-  fm::PrefixState state;
+  fm::State state;
 };
 
 // Candidates in the order the beam takes them: higher score first, then earlier row, then
@@ -58,7 +58,7 @@ float final_score(float logprob, size_t length, float penalty) {
 
 }  // namespace
 
-BeamSearch::BeamSearch(StepModel& model, const fm::FmIndex* index, BeamSearchOptions options,
+BeamSearch::BeamSearch(StepModel& model, const fm::ShardedFm* index, BeamSearchOptions options,
                        std::vector<int32_t> first_tokens)
     : model_(model), index_(index), options_(options), first_tokens_(std::move(first_tokens)) {
   options_.validate();
@@ -111,7 +111,7 @@ std::vector<std::vector<Element>> BeamSearch::run(
   std::vector<int> row_query(Q);
   std::iota(row_query.begin(), row_query.end(), 0);
   std::vector<Hyp> hyps(Q);
-  for (auto& h : hyps) h.state = constrained ? index_->root() : fm::PrefixState{};
+  for (auto& h : hyps) h.state = constrained ? index_->root() : fm::State{};
   std::vector<float> lp;
   std::vector<int32_t> order(static_cast<size_t>(V));
   std::vector<fm::TokenCount> listed;
@@ -149,44 +149,52 @@ std::vector<std::vector<Element>> BeamSearch::run(
       if (len == 0) {
         for (int32_t t : first) {
           auto ti = Clock::now();
-          fm::PrefixState s = constrained ? index_->extend(h.state, t) : fm::PrefixState{};
+          fm::State s = constrained ? index_->extend(h.state, t) : fm::State{};
           index_s += std::chrono::duration<double>(Clock::now() - ti).count();
           out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
         }
       } else {
-        // Lazy walk over the model's best tokens.
+        // A prefix that occurs at most K times has at most K distinct successors: listing
+        // them (one wavelet-tree traversal per shard) is cheaper than testing the model's
+        // best tokens one by one, most of which would not follow. Otherwise walk the model's
+        // best tokens lazily and stop after M that follow.
         const size_t K = std::min<size_t>(static_cast<size_t>(V), 4 * M + 8);
-        std::iota(order.begin(), order.end(), 0);
-        auto by_lp = [row](int32_t a, int32_t b) {
-          return row[a] != row[b] ? row[a] > row[b] : a < b;
-        };
-        std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(), by_lp);
-        size_t found = 0;
-        bool exhausted = true;  // walked all K without finding M
         const size_t q = static_cast<size_t>(row_query[r]);
-        for (size_t i = 0; i < K; ++i) {
-          int32_t t = order[i];
-          if (t == eos || t == bos) continue;
-          if (prune && h.logprob + row[t] < threshold(q)) {
-            exhausted = false;  // nothing lower can enter the beam
-            break;
+        bool list_all = constrained && h.state.count() <= K;
+        if (!list_all) {
+          std::iota(order.begin(), order.end(), 0);
+          auto by_lp = [row](int32_t a, int32_t b) {
+            return row[a] != row[b] ? row[a] > row[b] : a < b;
+          };
+          std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(),
+                            by_lp);
+          size_t found = 0;
+          bool exhausted = true;  // walked all K without finding M
+          for (size_t i = 0; i < K; ++i) {
+            int32_t t = order[i];
+            if (t == eos || t == bos) continue;
+            if (prune && h.logprob + row[t] < threshold(q)) {
+              exhausted = false;  // nothing lower can enter the beam
+              break;
+            }
+            fm::State s{};
+            if (constrained) {
+              auto ti = Clock::now();
+              s = index_->extend(h.state, t);
+              index_s += std::chrono::duration<double>(Clock::now() - ti).count();
+              if (s.empty()) continue;
+            }
+            out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
+            if (++found == M) {
+              exhausted = false;
+              break;
+            }
           }
-          fm::PrefixState s{};
-          if (constrained) {
-            auto ti = Clock::now();
-            s = index_->extend(h.state, t);
-            index_s += std::chrono::duration<double>(Clock::now() - ti).count();
-            if (s.empty()) continue;
-          }
-          out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
-          if (++found == M) {
-            exhausted = false;
-            break;
-          }
-        }
-        if (exhausted && constrained && K < static_cast<size_t>(V)) {
           // Not enough among the model's best: list what the corpus allows instead.
-          out.resize(before_n + (len >= options_.min_length ? 1 : 0));
+          list_all = exhausted && constrained && K < static_cast<size_t>(V);
+          if (list_all) out.resize(before_n + (len >= options_.min_length ? 1 : 0));
+        }
+        if (list_all) {
           auto ti = Clock::now();
           index_->next_tokens(h.state, &listed);
           index_s += std::chrono::duration<double>(Clock::now() - ti).count();
@@ -196,6 +204,10 @@ std::vector<std::vector<Element>> BeamSearch::run(
               all.push_back({h.logprob + row[tc.token], static_cast<int>(r), tc.token, {}});
           std::sort(all.begin(), all.end(), before);
           if (all.size() > M) all.resize(M);
+          if (prune) {  // candidates below the query's current M-th best cannot enter
+            const float th = threshold(q);
+            while (!all.empty() && all.back().score < th) all.pop_back();
+          }
           ti = Clock::now();
           for (auto& c : all) c.state = index_->extend(h.state, c.token);
           index_s += std::chrono::duration<double>(Clock::now() - ti).count();

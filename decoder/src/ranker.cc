@@ -23,7 +23,7 @@ double element_weight(double logprob, uint64_t count, uint64_t corpus_tokens, do
   return x > 0 ? std::pow(x, alpha) : 0.0;
 }
 
-std::vector<RankedCase> rank_cases(const fm::FmIndex& index, std::vector<RankElement>& elements,
+std::vector<RankedCase> rank_cases(const fm::ShardedFm& index, std::vector<RankElement>& elements,
                                    const RankOptions& o) {
   o.validate();
   for (auto& e : elements) {

@@ -105,7 +105,7 @@ std::vector<SearchResult> Searcher::search_with_elements(
       // (at least two tokens): what the constraint would have let a model write.
       Element e;
       const auto tokens = index_.encode(text);
-      fm::PrefixState s = index_.fm().root();
+      fm::State s = index_.fm().root();
       for (int32_t t : tokens) {
         auto next = index_.fm().extend(s, t);
         if (next.empty()) break;
@@ -174,7 +174,7 @@ std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries
     });
     if (order.size() > options_.rank.top_k) order.resize(options_.rank.top_k);
     for (const auto& [d, score] : order) {
-      auto c = index_.docs().get(d);
+      auto c = index_.get_case(d);
       SearchHit h{d, c.id, c.title, c.charges, score, std::move(matches[qi][d]), ""};
       std::sort(h.matches.begin(), h.matches.end(),
                 [](const auto& a, const auto& b) { return a.weight > b.weight; });

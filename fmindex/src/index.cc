@@ -17,8 +17,8 @@ struct Index::Impl {
   uint64_t build_id = 0;
   uint64_t tokenizer_hash = 0;
   std::unique_ptr<Tokenizer> tokenizer;
-  FmIndex fm;
-  DocStore docs;
+  ShardedFm fm;
+  std::vector<DocStore> docs;  // one per shard
 };
 
 Index::Index() : impl_(std::make_unique<Impl>()) {}
@@ -70,20 +70,80 @@ Index Index::open(const std::string& dir) {
     throw Error(tpath + ": tokenizer hash " + hex64(m.tokenizer->hash()) +
                 " differs from the manifest's " + hex64(m.tokenizer_hash) +
                 ": the index was built with another tokenizer; rebuild the index");
-  {
-    std::istringstream in(read_container(dir + "/" + kFmFile, kFmSpec, m.build_id));
-    m.fm.load(in, dir + "/" + kFmFile);
+  // Shards: the manifest's list, or the flat layout (one shard in DIR itself).
+  struct ShardRef {
+    std::string dir;
+    uint64_t build_id, cases;
+  };
+  std::vector<ShardRef> refs;
+  try {
+    if (man.contains("shards")) {
+      uint64_t first = 0;
+      for (const auto& s : man.at("shards")) {
+        ShardRef r{dir + "/" + s.at("dir").get<std::string>(),
+                   parse_hex(s.at("build_id"), mpath + ": shards.build_id"),
+                   s.at("cases").get<uint64_t>()};
+        if (s.at("first_case").get<uint64_t>() != first)
+          throw Error(mpath + ": shard " + r.dir + " does not start where the one before ends");
+        first += r.cases;
+        refs.push_back(std::move(r));
+      }
+      if (refs.empty()) throw Error(mpath + ": an empty shard list; rebuild the index");
+    } else {
+      refs.push_back({dir, m.build_id, man.at("corpus").at("cases").get<uint64_t>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(mpath + ": missing or mistyped shard field (" + e.what() + "); rebuild the index");
   }
-  m.docs = DocStore::open(dir + "/" + kDocsFile, m.build_id);
-  if (m.docs.size() != m.fm.num_cases())
-    throw Error(dir + ": the document store holds " + std::to_string(m.docs.size()) +
-                " cases but the FM-index " + std::to_string(m.fm.num_cases()) + "; rebuild it");
+  for (const auto& r : refs) {
+    FmIndex fm;
+    {
+      std::istringstream in(read_container(r.dir + "/" + kFmFile, kFmSpec, r.build_id));
+      fm.load(in, r.dir + "/" + kFmFile);
+    }
+    DocStore docs = DocStore::open(r.dir + "/" + kDocsFile, r.build_id);
+    if (docs.size() != fm.num_cases())
+      throw Error(r.dir + ": the document store holds " + std::to_string(docs.size()) +
+                  " cases but the FM-index " + std::to_string(fm.num_cases()) + "; rebuild it");
+    if (fm.num_cases() != r.cases)
+      throw Error(r.dir + ": holds " + std::to_string(fm.num_cases()) +
+                  " cases, the manifest says " + std::to_string(r.cases) + "; rebuild the index");
+    m.fm.add_shard(std::move(fm));
+    m.docs.push_back(std::move(docs));
+  }
   return idx;
 }
 
-const FmIndex& Index::fm() const { return impl_->fm; }
+const ShardedFm& Index::fm() const { return impl_->fm; }
 const Tokenizer& Index::tokenizer() const { return *impl_->tokenizer; }
-const DocStore& Index::docs() const { return impl_->docs; }
+size_t Index::num_shards() const { return impl_->fm.num_shards(); }
+uint32_t Index::num_cases() const { return impl_->fm.num_cases(); }
+
+StoredCase Index::get_case(uint32_t d) const {
+  uint32_t local = 0;
+  size_t s = impl_->fm.shard_of(d, &local);
+  return impl_->docs[s].get(local);
+}
+
+const std::string& Index::case_id(uint32_t d) const {
+  uint32_t local = 0;
+  size_t s = impl_->fm.shard_of(d, &local);
+  return impl_->docs[s].id(local);
+}
+
+uint64_t Index::docs_bytes() const {
+  uint64_t b = 0;
+  for (const auto& d : impl_->docs) b += d.compressed_bytes();
+  return b;
+}
+
+int64_t Index::find_case(const std::string& id) const {
+  for (size_t s = 0; s < impl_->docs.size(); ++s) {
+    int64_t local = impl_->docs[s].find(id);
+    if (local >= 0) return impl_->fm.first_case(s) + local;
+  }
+  return -1;
+}
 const std::string& Index::dir() const { return impl_->dir; }
 const std::string& Index::manifest_json() const { return impl_->manifest_text; }
 uint64_t Index::build_id() const { return impl_->build_id; }
@@ -133,8 +193,8 @@ std::string Index::snippet(const std::string& text, uint32_t offset, uint32_t le
   size_t from = utf8_floor(text, b > context ? b - context : 0);
   size_t to = utf8_ceil(text, std::min(text.size(), e + context));
   std::string out = from > 0 ? "…" : "";
-  out += text.substr(from, b - from) + open + text.substr(b, e - b) + close +
-         text.substr(e, to - e);
+  out +=
+      text.substr(from, b - from) + open + text.substr(b, e - b) + close + text.substr(e, to - e);
   if (to < text.size()) out += "…";
   for (auto& ch : out)
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';

@@ -11,6 +11,10 @@ void write_file_atomic(const std::string& path, const std::string& bytes);
 /// Reads a whole file; throws lcr::Error naming it when it cannot.
 std::string read_file(const std::string& path);
 
+/// Moves the directory `staging` to `final_path`, atomically replacing what stands there
+/// (renameat2 RENAME_EXCHANGE, then the old contents are removed).
+void swap_dir_into_place(const std::string& staging, const std::string& final_path);
+
 /// A directory built beside its final place and swapped in on commit(). If commit() is
 /// never called (an exception, an interrupt), the destructor removes the staging folder and
 /// whatever stood at the final path stays untouched.

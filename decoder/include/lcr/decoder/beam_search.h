@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "lcr/decoder/step_model.h"
-#include "lcr/fmindex/fm_index.h"
+#include "lcr/fmindex/sharded.h"
 
 namespace lcr {
 
@@ -36,7 +36,7 @@ struct Element {
   float logprob = 0;            // model log-probability of the tokens (and of EOS if it ended so)
   float score = 0;              // logprob after the length penalty: the beam's ranking key
   uint64_t corpus_count = 0;    // occurrences of `tokens` in the corpus (0 when unconstrained)
-  fm::PrefixState state;        // its FM-index interval (empty when unconstrained)
+  fm::State state;        // its FM-index interval (empty when unconstrained)
 };
 
 struct SearchTimings {
@@ -51,7 +51,7 @@ class BeamSearch {
  public:
   /// `index` may be null only when options.constrained is false. `first_tokens` restricts
   /// step one (core first-token set); empty means any token.
-  BeamSearch(StepModel& model, const fm::FmIndex* index, BeamSearchOptions options,
+  BeamSearch(StepModel& model, const fm::ShardedFm* index, BeamSearchOptions options,
              std::vector<int32_t> first_tokens = {});
 
   /// Elements for each source, best first.
@@ -60,7 +60,7 @@ class BeamSearch {
 
  private:
   StepModel& model_;
-  const fm::FmIndex* index_;
+  const fm::ShardedFm* index_;
   BeamSearchOptions options_;
   std::vector<int32_t> first_tokens_;
   SearchTimings timings_;

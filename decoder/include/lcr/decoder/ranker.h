@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lcr/fmindex/fm_index.h"
+#include "lcr/fmindex/sharded.h"
 
 namespace lcr {
 
@@ -28,7 +28,7 @@ struct RankOptions {
 struct RankElement {
   std::vector<int32_t> tokens;
   double logprob = 0;
-  fm::PrefixState state;   // its interval in the index (count = corpus frequency)
+  fm::State state;   // its interval in the index (count = corpus frequency)
   double weight = 0;       // filled by rank()
   uint64_t located = 0;    // occurrences located, filled by rank()
 };
@@ -50,7 +50,7 @@ double element_weight(double logprob, uint64_t count, uint64_t corpus_tokens, do
 /// Scores the cases the elements locate to and returns the best `top_k` (score descending,
 /// then case index). Fills each element's weight and located count. Empty when nothing
 /// locates.
-std::vector<RankedCase> rank_cases(const fm::FmIndex& index, std::vector<RankElement>& elements,
+std::vector<RankedCase> rank_cases(const fm::ShardedFm& index, std::vector<RankElement>& elements,
                                    const RankOptions& options);
 
 }  // namespace lcr
