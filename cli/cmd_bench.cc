@@ -47,27 +47,29 @@ int run_bench_decode(const Args& args) {
   size_t limit = 20;
   int threads = 0, repeat = 1;
   BeamSearchOptions base;
-  desc.add_options()                                                                   //
-      ("index", po::value(&index_dir)->required(), "index directory")                  //
-      ("model", po::value(&model_path)->required(), "model checkpoint")                //
-      ("queries", po::value(&queries_path)->required(), "JSONL queries (id, text)")    //
-      ("limit", po::value(&limit)->default_value(limit), "queries used")               //
-      ("beams", po::value(&beams)->default_value(beams), "beam sizes, comma-separated")
-      ("batches", po::value(&batches)->default_value(batches), "queries per model call")
-      ("max-length", po::value(&base.max_length)->default_value(base.max_length), "tokens per element")
-      ("elements", po::value(&base.num_elements)->default_value(base.num_elements), "elements per query")
-      ("json", po::value(&json_out), "also write the results as JSON here")
-      ("device", po::value(&device)->default_value(device), "auto | cpu | cuda")
-      ("threads", po::value(&threads)->default_value(threads), "CPU threads (0 = all cores)")
-      ("repeat", po::value(&repeat)->default_value(repeat),
-       "runs of each batch; the fastest counts (steadier figures on a busy machine)");
+  desc.add_options()                                                                 //
+      ("index", po::value(&index_dir)->required(), "index directory")                //
+      ("model", po::value(&model_path)->required(), "model checkpoint")              //
+      ("queries", po::value(&queries_path)->required(), "JSONL queries (id, text)")  //
+      ("limit", po::value(&limit)->default_value(limit), "queries used")             //
+      ("beams", po::value(&beams)->default_value(beams), "beam sizes, comma-separated")(
+          "batches", po::value(&batches)->default_value(batches), "queries per model call")(
+          "max-length", po::value(&base.max_length)->default_value(base.max_length),
+          "tokens per element")("elements",
+                                po::value(&base.num_elements)->default_value(base.num_elements),
+                                "elements per query")("json", po::value(&json_out),
+                                                      "also write the results as JSON here")(
+          "device", po::value(&device)->default_value(device), "auto | cpu | cuda")(
+          "threads", po::value(&threads)->default_value(threads), "CPU threads (0 = all cores)")(
+          "repeat", po::value(&repeat)->default_value(repeat),
+          "runs of each batch; the fastest counts (steadier figures on a busy machine)");
   po::variables_map vm;
   if (!parse_options("bench decode", args, desc, vm)) return 0;
 
   auto index = fm::Index::open(index_dir);
   set_torch_threads(threads);
-  auto model = TorchStepModel::load(model_path, index.tokenizer(),
-                                    index_dir + "/tokenizer.model", device);
+  auto model =
+      TorchStepModel::load(model_path, index.tokenizer(), index_dir + "/tokenizer.model", device);
   base.max_length = std::min(base.max_length, model->max_steps() - 1);
   std::vector<std::vector<int32_t>> sources;
   {
@@ -89,9 +91,10 @@ int run_bench_decode(const Args& args) {
   nlohmann::json rows = nlohmann::json::array();
   std::printf("device %s, %zu queries, max length %d, %d elements\n\n", model->device().c_str(),
               sources.size(), base.max_length, base.num_elements);
-  std::printf("| constraint | beam | batch | queries/s | steps/s | tokens/s | model %% | index %% "
-              "| other %% | latency p50 s | p95 s | vs unconstrained | index / rest |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| constraint | beam | batch | queries/s | steps/s | tokens/s | model %% | index %% "
+      "| other %% | latency p50 s | p95 s | vs unconstrained | index / rest |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (int beam : parse_list(beams, "beams"))
     for (int batch : parse_list(batches, "batches")) {
       if (batch < 1) throw UsageError("lcr bench decode: batch sizes must be >= 1");
@@ -106,7 +109,8 @@ int run_bench_decode(const Args& args) {
         for (size_t i = 0; i < sources.size(); i += static_cast<size_t>(batch)) {
           std::vector<std::vector<int32_t>> b(
               sources.begin() + static_cast<long>(i),
-              sources.begin() + static_cast<long>(std::min(sources.size(), i + static_cast<size_t>(batch))));
+              sources.begin() +
+                  static_cast<long>(std::min(sources.size(), i + static_cast<size_t>(batch))));
           // The fastest of --repeat runs: the least disturbed by anything else on the machine.
           double s = 0;
           SearchTimings t;
@@ -114,7 +118,8 @@ int run_bench_decode(const Args& args) {
             BeamSearch bs(*model, constrained ? &index.fm() : nullptr, o, model->first_tokens());
             auto t0 = std::chrono::steady_clock::now();
             bs.run(b);
-            double si = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            double si =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (rep == 0 || si < s) {
               s = si;
               t = bs.timings();
@@ -127,6 +132,12 @@ int run_bench_decode(const Args& args) {
           sum.other_seconds += t.other_seconds;
           sum.steps += t.steps;
           sum.rows += t.rows;
+          sum.follow_calls += t.follow_calls;
+          sum.extend_calls += t.extend_calls;
+          sum.list_calls += t.list_calls;
+          sum.follow_seconds += t.follow_seconds;
+          sum.extend_seconds += t.extend_seconds;
+          sum.list_seconds += t.list_seconds;
         }
         if (!constrained) unconstrained_total = total;
         const double n = static_cast<double>(sources.size());
@@ -142,25 +153,33 @@ int run_bench_decode(const Args& args) {
                             {"latency_p50_s", pct(lat, 0.5)},
                             {"latency_p95_s", pct(lat, 0.95)},
                             {"total_s", total},
+                            {"index_calls",
+                             {{"can_follow", sum.follow_calls},
+                              {"extend", sum.extend_calls},
+                              {"next_tokens", sum.list_calls},
+                              {"can_follow_s", sum.follow_seconds},
+                              {"extend_s", sum.extend_seconds},
+                              {"next_tokens_s", sum.list_seconds}}},
                             {"index_over_rest", sum.index_seconds / (total - sum.index_seconds)},
                             {"device", model->device()}};
         if (constrained) r["overhead_vs_unconstrained"] = total / unconstrained_total - 1;
         rows.push_back(r);
-        std::printf("| %s | %d | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %.1f | %.3f | %.3f | %s | %s |\n",
-                    constrained ? "FM-index" : "none", beam, batch, n / total,
-                    static_cast<double>(sum.steps) / total, static_cast<double>(sum.rows) / total,
-                    100 * sum.model_seconds / total, 100 * sum.index_seconds / total,
-                    100 * sum.other_seconds / total, pct(lat, 0.5), pct(lat, 0.95),
-                    constrained ? (std::to_string(static_cast<int>(
-                                       std::lround(100 * (total / unconstrained_total - 1)))) +
-                                   "%")
-                                      .c_str()
-                                : "",
-                    constrained ? (std::to_string(static_cast<int>(std::lround(
-                                       100 * sum.index_seconds / (total - sum.index_seconds)))) +
-                                   "%")
-                                      .c_str()
-                                : "");
+        std::printf(
+            "| %s | %d | %d | %.2f | %.1f | %.0f | %.1f | %.1f | %.1f | %.3f | %.3f | %s | %s |\n",
+            constrained ? "FM-index" : "none", beam, batch, n / total,
+            static_cast<double>(sum.steps) / total, static_cast<double>(sum.rows) / total,
+            100 * sum.model_seconds / total, 100 * sum.index_seconds / total,
+            100 * sum.other_seconds / total, pct(lat, 0.5), pct(lat, 0.95),
+            constrained ? (std::to_string(static_cast<int>(
+                               std::lround(100 * (total / unconstrained_total - 1)))) +
+                           "%")
+                              .c_str()
+                        : "",
+            constrained ? (std::to_string(static_cast<int>(std::lround(
+                               100 * sum.index_seconds / (total - sum.index_seconds)))) +
+                           "%")
+                              .c_str()
+                        : "");
         std::fflush(stdout);
       }
     }

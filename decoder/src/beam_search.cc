@@ -15,10 +15,10 @@ void BeamSearchOptions::validate() const {
   auto need = [](bool ok, const std::string& msg) {
     if (!ok) throw Error(msg);
   };
-  need(beam_size >= 1 && beam_size <= 1024, "beam size must be in [1, 1024] (got " +
-                                                std::to_string(beam_size) + ")");
-  need(max_length >= 1 && max_length <= 256, "max length must be in [1, 256] (got " +
-                                                 std::to_string(max_length) + ")");
+  need(beam_size >= 1 && beam_size <= 1024,
+       "beam size must be in [1, 1024] (got " + std::to_string(beam_size) + ")");
+  need(max_length >= 1 && max_length <= 256,
+       "max length must be in [1, 256] (got " + std::to_string(max_length) + ")");
   need(min_length >= 1 && min_length <= max_length,
        "min length must be in [1, max length] (got " + std::to_string(min_length) + ")");
   need(num_elements >= 1, "number of elements must be at least 1");
@@ -30,17 +30,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Prefixes seen at most this often have their successors listed rather than tested one by
+// one: they have few, and most of the model's best tokens would not follow them.
+constexpr uint64_t kListBelow = 16;
+
 struct Hyp {
   std::vector<int32_t> tokens;
   float logprob = 0;
   fm::State state;
 };
 
+// A continuation of row `row` by `token`. Its FM-index state is computed only if the beam
+// takes it: the walk below needs just "does it follow" (can_follow, which stops early), and
+// at most M candidates per query survive out of up to M per row.
 struct Cand {
   float score;
   int row;
   int32_t token;
-  fm::State state;
 };
 
 // Candidates in the order the beam takes them: higher score first, then earlier row, then
@@ -52,8 +58,9 @@ bool before(const Cand& a, const Cand& b) {
 }
 
 float final_score(float logprob, size_t length, float penalty) {
-  return penalty == 0 ? logprob
-                      : logprob / std::pow(static_cast<float>(std::max<size_t>(1, length)), penalty);
+  return penalty == 0
+             ? logprob
+             : logprob / std::pow(static_cast<float>(std::max<size_t>(1, length)), penalty);
 }
 
 }  // namespace
@@ -62,11 +69,9 @@ BeamSearch::BeamSearch(StepModel& model, const fm::ShardedFm* index, BeamSearchO
                        std::vector<int32_t> first_tokens)
     : model_(model), index_(index), options_(options), first_tokens_(std::move(first_tokens)) {
   options_.validate();
-  if (options_.constrained && !index_)
-    throw Error("constrained beam search needs an FM-index");
+  if (options_.constrained && !index_) throw Error("constrained beam search needs an FM-index");
   std::sort(first_tokens_.begin(), first_tokens_.end());
-  first_tokens_.erase(std::unique(first_tokens_.begin(), first_tokens_.end()),
-                      first_tokens_.end());
+  first_tokens_.erase(std::unique(first_tokens_.begin(), first_tokens_.end()), first_tokens_.end());
 }
 
 std::vector<std::vector<Element>> BeamSearch::run(
@@ -125,99 +130,132 @@ std::vector<std::vector<Element>> BeamSearch::run(
     timings_.rows += parents.size();
     double index_s = 0;
 
-    // Per row: up to M allowed non-EOS continuations, best first; plus EOS when allowed.
-    // A query's beam takes at most M non-EOS candidates, so a row's walk stops as soon as its
-    // next score falls below the M-th best found so far for that query (rows arrive roughly
-    // best first). Exact; off with the diversity cap, where a rejected candidate frees a slot.
+    // Candidates per query: EOS of each row when allowed, and the allowed non-EOS
+    // continuations that can still enter the beam. A query's beam takes at most M non-EOS
+    // candidates, so they are found best first over all of the query's rows at once (a
+    // heap over each row's next-best token), testing each with can_follow, until the next
+    // score falls below the M-th best found: no continuation that cannot enter is ever
+    // tested, and none that can is missed (ties included). Rows whose prefix occurs at most
+    // kListBelow times list their few successors instead (one walk per shard). With the
+    // diversity cap a rejected candidate frees a slot, so there every row yields its own
+    // best M, as a per-row beam would.
     std::vector<std::vector<Cand>> per_query(Q);
     const bool prune = options_.max_per_first_token == 0;
     std::vector<std::priority_queue<float, std::vector<float>, std::greater<float>>> best(Q);
     auto threshold = [&](size_t q) {
-      return best[q].size() == M ? best[q].top() : -INFINITY;
+      return prune && best[q].size() == M ? best[q].top() : -INFINITY;
     };
     auto note = [&](size_t q, float score) {
       best[q].push(score);
       if (best[q].size() > M) best[q].pop();
     };
-    for (size_t r = 0; r < parents.size(); ++r) {
+    auto timed = [&](double* seconds, uint64_t* calls, auto&& f) {
+      auto ti = Clock::now();
+      auto result = f();
+      const double d = std::chrono::duration<double>(Clock::now() - ti).count();
+      index_s += d;
+      *seconds += d;
+      ++*calls;
+      return result;
+    };
+    const size_t R = parents.size();
+    const size_t K = std::min<size_t>(static_cast<size_t>(V), 4 * M + 8);
+    // Lists every allowed successor of row r not yet tested (`tested` marks those) and adds
+    // the best of them, up to `room`.
+    std::vector<char> tested(static_cast<size_t>(V), 0);
+    auto list_row = [&](size_t r, size_t room) {
       const float* row = lp.data() + r * static_cast<size_t>(V);
       const Hyp& h = hyps[r];
-      auto& out = per_query[static_cast<size_t>(row_query[r])];
-      const size_t before_n = out.size();
-      if (len >= options_.min_length)
-        out.push_back({h.logprob + row[eos], static_cast<int>(r), eos, h.state});
-      if (len == 0) {
-        for (int32_t t : first) {
-          auto ti = Clock::now();
-          fm::State s = constrained ? index_->extend(h.state, t) : fm::State{};
-          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
-          out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
-        }
-      } else {
-        // A prefix that occurs at most K times has at most K distinct successors: listing
-        // them (one wavelet-tree traversal per shard) is cheaper than testing the model's
-        // best tokens one by one, most of which would not follow. Otherwise walk the model's
-        // best tokens lazily and stop after M that follow.
-        const size_t K = std::min<size_t>(static_cast<size_t>(V), 4 * M + 8);
+      const size_t q = static_cast<size_t>(row_query[r]);
+      timed(&timings_.list_seconds, &timings_.list_calls, [&] {
+        index_->next_tokens(h.state, &listed);
+        return 0;
+      });
+      std::vector<Cand> all;
+      for (const auto& tc : listed)
+        if (tc.token != eos && tc.token != bos && !tested[static_cast<size_t>(tc.token)])
+          all.push_back({h.logprob + row[tc.token], static_cast<int>(r), tc.token});
+      std::sort(all.begin(), all.end(), before);
+      if (all.size() > room) all.resize(room);
+      const float th = threshold(q);
+      while (!all.empty() && all.back().score < th) all.pop_back();
+      for (const auto& c : all) note(q, c.score);
+      per_query[q].insert(per_query[q].end(), all.begin(), all.end());
+    };
+    if (len == 0) {
+      for (size_t r = 0; r < R; ++r) {
+        const float* row = lp.data() + r * static_cast<size_t>(V);
+        auto& out = per_query[static_cast<size_t>(row_query[r])];
+        if (len >= options_.min_length)
+          out.push_back({hyps[r].logprob + row[eos], static_cast<int>(r), eos});
+        for (int32_t t : first) out.push_back({hyps[r].logprob + row[t], static_cast<int>(r), t});
+      }
+    } else {
+      // Each lazy row's K best tokens by the model, and how far its walk has gone.
+      std::vector<int32_t> orders(R * K);
+      std::vector<size_t> found(R, 0);
+      struct Next {
+        float score;
+        int row;
+        int32_t token;
+        size_t i;  // position in the row's order
+      };
+      auto worse = [](const Next& a, const Next& b) {
+        return before(Cand{b.score, b.row, b.token}, Cand{a.score, a.row, a.token});
+      };
+      std::vector<std::priority_queue<Next, std::vector<Next>, decltype(worse)>> heaps(
+          Q, std::priority_queue<Next, std::vector<Next>, decltype(worse)>(worse));
+      for (size_t r = 0; r < R; ++r) {
+        const float* row = lp.data() + r * static_cast<size_t>(V);
+        const Hyp& h = hyps[r];
         const size_t q = static_cast<size_t>(row_query[r]);
-        bool list_all = constrained && h.state.count() <= K;
-        if (!list_all) {
-          std::iota(order.begin(), order.end(), 0);
-          auto by_lp = [row](int32_t a, int32_t b) {
-            return row[a] != row[b] ? row[a] > row[b] : a < b;
-          };
-          std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(),
-                            by_lp);
-          size_t found = 0;
-          bool exhausted = true;  // walked all K without finding M
-          for (size_t i = 0; i < K; ++i) {
-            int32_t t = order[i];
-            if (t == eos || t == bos) continue;
-            if (prune && h.logprob + row[t] < threshold(q)) {
-              exhausted = false;  // nothing lower can enter the beam
-              break;
-            }
-            fm::State s{};
-            if (constrained) {
-              auto ti = Clock::now();
-              s = index_->extend(h.state, t);
-              index_s += std::chrono::duration<double>(Clock::now() - ti).count();
-              if (s.empty()) continue;
-            }
-            out.push_back({h.logprob + row[t], static_cast<int>(r), t, s});
-            if (++found == M) {
-              exhausted = false;
-              break;
-            }
-          }
-          // Not enough among the model's best: list what the corpus allows instead.
-          list_all = exhausted && constrained && K < static_cast<size_t>(V);
-          if (list_all) out.resize(before_n + (len >= options_.min_length ? 1 : 0));
+        if (len >= options_.min_length)
+          per_query[q].push_back({h.logprob + row[eos], static_cast<int>(r), eos});
+        if (constrained && h.state.count() <= kListBelow) {
+          list_row(r, M);
+          continue;
         }
-        if (list_all) {
-          auto ti = Clock::now();
-          index_->next_tokens(h.state, &listed);
-          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
-          std::vector<Cand> all;
-          for (const auto& tc : listed)
-            if (tc.token != eos && tc.token != bos)
-              all.push_back({h.logprob + row[tc.token], static_cast<int>(r), tc.token, {}});
-          std::sort(all.begin(), all.end(), before);
-          if (all.size() > M) all.resize(M);
-          if (prune) {  // candidates below the query's current M-th best cannot enter
-            const float th = threshold(q);
-            while (!all.empty() && all.back().score < th) all.pop_back();
+        std::iota(order.begin(), order.end(), 0);
+        auto by_lp = [row](int32_t a, int32_t b) {
+          return row[a] != row[b] ? row[a] > row[b] : a < b;
+        };
+        std::partial_sort(order.begin(), order.begin() + static_cast<long>(K), order.end(), by_lp);
+        std::copy(order.begin(), order.begin() + static_cast<long>(K),
+                  orders.begin() + static_cast<long>(r * K));
+        const int32_t t = orders[r * K];
+        heaps[q].push({h.logprob + row[t], static_cast<int>(r), t, 0});
+      }
+      for (size_t q = 0; q < Q; ++q) {
+        auto& heap = heaps[q];
+        while (!heap.empty()) {
+          const Next n = heap.top();
+          heap.pop();
+          if (n.score < threshold(q)) break;  // nothing left can enter the beam
+          const size_t r = static_cast<size_t>(n.row);
+          const Hyp& h = hyps[r];
+          const float* row = lp.data() + r * static_cast<size_t>(V);
+          bool take = n.token != eos && n.token != bos;
+          if (take && constrained)
+            take = timed(&timings_.follow_seconds, &timings_.follow_calls,
+                         [&] { return index_->can_follow(h.state, n.token); });
+          if (take) {
+            per_query[q].push_back({n.score, n.row, n.token});
+            note(q, n.score);
+            if (++found[r] == M) continue;  // the row can add nothing the beam would take
           }
-          ti = Clock::now();
-          for (auto& c : all) c.state = index_->extend(h.state, c.token);
-          index_s += std::chrono::duration<double>(Clock::now() - ti).count();
-          out.insert(out.end(), all.begin(), all.end());
+          if (n.i + 1 < K) {
+            const int32_t t = orders[r * K + n.i + 1];
+            heap.push({h.logprob + row[t], n.row, t, n.i + 1});
+          } else if (constrained && K < static_cast<size_t>(V)) {
+            // The model's K best held fewer than M that follow: list the rest the corpus
+            // allows (all scored at most as high as the K-th).
+            for (size_t i = 0; i < K; ++i) tested[static_cast<size_t>(orders[r * K + i])] = 1;
+            list_row(r, M - found[r]);
+            for (size_t i = 0; i < K; ++i) tested[static_cast<size_t>(orders[r * K + i])] = 0;
+          }
         }
-        for (size_t i = before_n; i < out.size(); ++i)
-          if (out[i].token != eos) note(q, out[i].score);
       }
     }
-    timings_.index_seconds += index_s;
 
     // Select the next beam per query.
     std::vector<Hyp> next_hyps;
@@ -242,7 +280,15 @@ std::vector<std::vector<Element>> BeamSearch::run(
           if (it->second >= options_.max_per_first_token) continue;
           ++it->second;
         }
-        Hyp n{h.tokens, c.score, c.state};
+        Hyp n{h.tokens, c.score, {}};
+        if (constrained) {
+          auto ti = Clock::now();
+          n.state = index_->extend(h.state, c.token);
+          const double d = std::chrono::duration<double>(Clock::now() - ti).count();
+          index_s += d;
+          timings_.extend_seconds += d;
+          ++timings_.extend_calls;
+        }
         n.tokens.push_back(c.token);
         if (static_cast<int>(n.tokens.size()) == options_.max_length) {
           finished[q].push_back({n.tokens, n.logprob, n.logprob, 0, n.state});
@@ -293,8 +339,8 @@ std::vector<std::vector<Element>> BeamSearch::run(
     parents = std::move(next_parents);
     tokens = std::move(next_tokens);
     row_query = std::move(next_query);
-    timings_.other_seconds +=
-        std::chrono::duration<double>(Clock::now() - t1).count() - index_s;
+    timings_.index_seconds += index_s;
+    timings_.other_seconds += std::chrono::duration<double>(Clock::now() - t1).count() - index_s;
   }
 
   for (auto& f : finished) {

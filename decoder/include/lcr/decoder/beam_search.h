@@ -20,13 +20,13 @@
 namespace lcr {
 
 struct BeamSearchOptions {
-  int beam_size = 10;            // live hypotheses per query
-  int max_length = 12;           // tokens per element (an element is cut there)
-  int min_length = 2;            // end-of-sequence is allowed from this length on
-  int num_elements = 20;         // finished elements returned per query
-  float length_penalty = 0.0f;   // final score = logprob / length^length_penalty
-  int max_per_first_token = 0;   // diversity: live hypotheses sharing a first token (0 = any)
-  bool constrained = true;       // false: plain beam search (for comparison)
+  int beam_size = 10;           // live hypotheses per query
+  int max_length = 12;          // tokens per element (an element is cut there)
+  int min_length = 2;           // end-of-sequence is allowed from this length on
+  int num_elements = 20;        // finished elements returned per query
+  float length_penalty = 0.0f;  // final score = logprob / length^length_penalty
+  int max_per_first_token = 0;  // diversity: live hypotheses sharing a first token (0 = any)
+  bool constrained = true;      // false: plain beam search (for comparison)
   /// Throws lcr::Error naming the first bad option.
   void validate() const;
 };
@@ -36,7 +36,7 @@ struct Element {
   float logprob = 0;            // model log-probability of the tokens (and of EOS if it ended so)
   float score = 0;              // logprob after the length penalty: the beam's ranking key
   uint64_t corpus_count = 0;    // occurrences of `tokens` in the corpus (0 when unconstrained)
-  fm::State state;        // its FM-index interval (empty when unconstrained)
+  fm::State state;              // its FM-index interval (empty when unconstrained)
 };
 
 struct SearchTimings {
@@ -45,6 +45,10 @@ struct SearchTimings {
   double other_seconds = 0;  // candidate selection and bookkeeping
   uint64_t steps = 0;        // model calls
   uint64_t rows = 0;         // hypotheses scored over all steps
+  // The constraint's index calls by kind (for bench decode): tests of one token, states of
+  // the continuations the beam keeps, and successor listings of rare prefixes.
+  uint64_t follow_calls = 0, extend_calls = 0, list_calls = 0;
+  double follow_seconds = 0, extend_seconds = 0, list_seconds = 0;
 };
 
 class BeamSearch {
