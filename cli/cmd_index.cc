@@ -50,7 +50,7 @@ int run_build(const Args& args) {
       static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
       8.0 * static_cast<double>(r.fm_bytes) / static_cast<double>(r.tokens),
       static_cast<double>(r.docs_bytes) / 1e6,
-      r.tokenizer_train_seconds + r.tokenize_seconds + r.index_seconds);
+      r.total_seconds);
   return 0;
 }
 

@@ -1,4 +1,5 @@
-// FmIndex against a brute-force scan of the same token texts.
+// FmIndex against a brute-force scan of the same token texts, and the wavelet-tree rank
+// pair it is built on against plain rank and counting.
 #include "lcr/fmindex/fm_index.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "huff_wt.h"
 #include "lcr/core/error.h"
 
 namespace lcr::fm {
@@ -156,6 +158,56 @@ TEST(FmIndex, SerializeLoadRoundTrip) {
     a.locate(a.find(p), 0, &x);
     b.locate(b.find(p), 0, &y);
     ASSERT_EQ(x, y);
+  }
+}
+
+// interval_rank against two plain wt.rank() calls and a brute-force count, for every symbol
+// (present or not) and random intervals plus the edge cases: empty (i == j, also at 0 and
+// n), i = 0, j = n. Frequencies are geometric, so Huffman codes range from 1 bit to deep
+// paths; sigma 1 makes the root a leaf.
+TEST(HuffWt, IntervalRankMatchesPlainRankAndCounts) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 24; ++round) {
+    const uint64_t sigma = round % 6 == 0 ? 1 : 2 + rng() % (round < 12 ? 8 : 120);
+    const uint64_t n = round % 4 == 0 ? 1 + rng() % 40 : 200 + rng() % 3000;
+    std::geometric_distribution<uint64_t> geo(round % 2 ? 0.3 : 0.08);
+    // Odd symbols only, so that the even ones between them are absent from the tree.
+    sdsl::int_vector<> text(n, 0, 16);
+    for (uint64_t k = 0; k < n; ++k) text[k] = 2 * std::min<uint64_t>(geo(rng), sigma - 1) + 1;
+    HuffWt wt;
+    sdsl::construct_im(wt, text, 0);
+    ASSERT_EQ(wt.size(), n);
+
+    const uint64_t max_sym = 2 * sigma + 2;
+    // prefix[c][k] = occurrences of c in text[0, k).
+    std::vector<std::vector<uint64_t>> prefix(max_sym + 1, std::vector<uint64_t>(n + 1, 0));
+    for (uint64_t c = 0; c <= max_sym; ++c)
+      for (uint64_t k = 0; k < n; ++k) prefix[c][k + 1] = prefix[c][k] + (text[k] == c);
+
+    std::vector<std::pair<uint64_t, uint64_t>> intervals = {
+        {0, n}, {0, 0}, {n, n}, {0, 1}, {n - 1, n}};
+    for (int q = 0; q < 60; ++q) {
+      uint64_t i = rng() % (n + 1), j = rng() % (n + 1);
+      if (i > j) std::swap(i, j);
+      if (q % 5 == 0) j = std::min<uint64_t>(n, i + rng() % 4);  // narrow, often empty
+      if (q % 7 == 0) i = j;
+      intervals.push_back({i, j});
+    }
+    for (uint64_t c = 0; c <= max_sym; ++c) {
+      for (auto [i, j] : intervals) {
+        const uint64_t ri = wt.rank(i, c), rj = wt.rank(j, c);
+        ASSERT_EQ(ri, prefix[c][i]);
+        ASSERT_EQ(rj, prefix[c][j]);
+        const auto got = interval_rank(wt, i, j, c);
+        if (rj > ri) {
+          ASSERT_EQ(got, std::make_pair(ri, rj))
+              << "round " << round << " c " << c << " [" << i << ", " << j << ")";
+        } else {
+          ASSERT_EQ(got.first, got.second)
+              << "round " << round << " c " << c << " [" << i << ", " << j << ")";
+        }
+      }
+    }
   }
 }
 

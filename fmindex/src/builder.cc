@@ -437,6 +437,8 @@ IndexBuildReport build_in(const IndexBuildOptions& o, const std::string& final_d
         {"total_seconds", seconds_since(t_all)}}},
       {"files", files}};
   if (shards.size() > 1) man["shards"] = shard_list;
+  rep.total_seconds = seconds_since(t_all);
+  man["stats"]["total_seconds"] = rep.total_seconds;
   fs::remove(work + "/" + kPlanFile);
   write_file_atomic(work + "/" + kManifestFile, man.dump(2) + "\n");
   swap_dir_into_place(work, final_dir);

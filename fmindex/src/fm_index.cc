@@ -2,6 +2,7 @@
 
 #include <divsufsort.h>
 #include <divsufsort64.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cassert>
@@ -13,17 +14,18 @@
 #include <sdsl/sd_vector.hpp>
 #include <sdsl/wavelet_trees.hpp>
 
+#include "huff_wt.h"
 #include "lcr/core/error.h"
+
+#if defined(__linux__) && !defined(MADV_COLLAPSE)
+#define MADV_COLLAPSE 25  // Linux 6.1+ (linux/mman.h); glibc's sys/mman.h has it from 2.37
+#endif
 
 namespace lcr::fm {
 
 namespace {
 
-// Huffman-shaped wavelet tree over the integer alphabet with plain bit vectors and the
-// light rank_support_v5 (6.25% over the bits); select is never used by the search, so the
-// scan variants, which cost no space, stand in for it.
-using Wt = sdsl::wt_huff_int<sdsl::bit_vector, sdsl::rank_support_v5<>,
-                             sdsl::select_support_scan<1>, sdsl::select_support_scan<0>>;
+using Wt = HuffWt;  // huff_wt.h
 using Sparse = sdsl::sd_vector<>;
 
 // A sparse bit vector of length n with ones at the sorted positions `ones`.
@@ -35,6 +37,40 @@ Sparse make_sparse(uint64_t n, const std::vector<uint64_t>& ones) {
 
 constexpr uint64_t kSep = 1;    // case separator symbol
 constexpr int32_t kShift = 2;   // tokenizer id + 2 = text symbol
+
+// sdsl counts bits with a SWAR sequence unless built for SSE4.2, and each level's popcounts
+// sit on a walk's critical path (a level's ranks give the next level's positions). So the
+// walks get a popcnt clone, picked by the CPU when the program starts: GCC turns the SWAR
+// sequence into one popcnt instruction in a function built for that target, and `flatten`
+// pulls sdsl's rank code into it. About 10% off extend and off locate on LeCaRD.
+// GCC only: Clang refuses target_clones together with flatten (the build uses g++).
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__GNUC__) && !defined(__clang__)
+#define LCR_WALK_CLONES __attribute__((target_clones("popcnt", "default"), flatten))
+#else
+#define LCR_WALK_CLONES
+#endif
+
+// Asks the kernel to back [p, p + bytes) with 2 MiB pages, now (MADV_COLLAPSE, Linux 6.1+)
+// and for later faults. Every level of a wavelet-tree walk is a random access into the
+// wavelet tree's bits (82 MB on LeCaRD, 20,000 pages of 4 KiB), so with small pages most
+// levels also miss the TLB and pay a page-table walk on top of the cache miss. Advice only:
+// failures (no THP, old kernel, no free huge page) leave the small pages as they were.
+void advise_huge_pages(const void* p, uint64_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t a = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (e <= a) return;
+  madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);
+  madvise(reinterpret_cast<void*>(a), e - a, MADV_COLLAPSE);
+#endif
+}
+
+// interval_rank (huff_wt.h) behind the popcnt clone.
+LCR_WALK_CLONES std::pair<uint64_t, uint64_t> walk_interval_rank(const HuffWt& wt, uint64_t i,
+                                                                 uint64_t j, uint64_t c) {
+  return interval_rank(wt, i, j, c);
+}
 
 }  // namespace
 
@@ -59,8 +95,9 @@ struct FmIndex::Impl {
 
   uint64_t sym_count(uint64_t c) const { return c + 1 < C.size() ? C[c + 1] - C[c] : 0; }
 
-  // Text position of BWT row i: LF steps until a sampled row.
-  uint64_t sa(uint64_t i) const {
+  // Text position of BWT row i: LF steps until a sampled row (each a root-to-leaf walk, so
+  // the popcnt clone pays off here as in extend).
+  LCR_WALK_CLONES uint64_t sa(uint64_t i) const {
     uint64_t steps = 0;
     while (!marks[i]) {
       auto [r, c] = wt.inverse_select(i);
@@ -207,6 +244,7 @@ void FmIndex::load(std::istream& in, const std::string& what) {
       m.marks.size() != m.n || m.starts.size() != m.n)
     throw Error(what + ": FM-index parts do not agree with each other");
   m.init_supports();
+  advise_huge_pages(m.wt.bv.data(), m.wt.bv.capacity() / 8);
 }
 
 uint64_t FmIndex::num_tokens() const { return impl_->n - impl_->cases - 1; }
@@ -240,7 +278,18 @@ PrefixState FmIndex::extend(const PrefixState& s, int32_t token) const {
   const uint64_t c = static_cast<uint64_t>(token) + kShift;
   if (token < 0 || m.sym_count(c) == 0 || s.empty()) return {0, 0, s.length + 1};
   if (s.length == 0) return {m.C[c], m.C[c + 1], 1};
-  return {m.C[c] + m.wt.rank(s.lo, c), m.C[c] + m.wt.rank(s.hi, c), s.length + 1};
+  auto [lo, hi] = walk_interval_rank(m.wt, s.lo, s.hi, c);
+  if (lo == hi) return {0, 0, s.length + 1};
+  return {m.C[c] + lo, m.C[c] + hi, s.length + 1};
+}
+
+bool FmIndex::can_follow(const PrefixState& s, int32_t token) const {
+  const auto& m = *impl_;
+  const uint64_t c = static_cast<uint64_t>(token) + kShift;
+  if (token < 0 || m.sym_count(c) == 0 || s.empty()) return false;
+  if (s.length == 0) return true;
+  auto [lo, hi] = walk_interval_rank(m.wt, s.lo, s.hi, c);
+  return lo != hi;
 }
 
 PrefixState FmIndex::find(const std::vector<int32_t>& tokens) const {

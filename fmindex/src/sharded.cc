@@ -7,6 +7,10 @@
 
 namespace lcr::fm {
 
+namespace {
+__extension__ using U128 = unsigned __int128;  // c * limit may pass 2^64
+}  // namespace
+
 ShardedFm::ShardedFm(FmIndex shard) { add_shard(std::move(shard)); }
 
 void ShardedFm::add_shard(FmIndex shard) {
@@ -149,7 +153,7 @@ void ShardedFm::locate(const State& s, size_t limit, std::vector<Occurrence>* ou
     std::array<std::pair<uint64_t, size_t>, kMaxShards> rem{};
     for (size_t i = 0; i < s.shards; ++i) {
       const uint64_t c = s.range[i].hi - s.range[i].lo;
-      const unsigned __int128 scaled = static_cast<unsigned __int128>(c) * limit;
+      const U128 scaled = static_cast<U128>(c) * limit;
       quota[i] = static_cast<uint64_t>(scaled / s.total);
       rem[i] = {static_cast<uint64_t>(scaled % s.total), i};
       given += quota[i];

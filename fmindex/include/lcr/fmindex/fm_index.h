@@ -91,10 +91,12 @@ class FmIndex {
 
   /// The empty prefix: every position; count() is num_tokens().
   PrefixState root() const;
-  /// Appends `token` to the prefix: two rank queries, O(H0). Empty result if it never follows.
+  /// Appends `token` to the prefix: one wavelet-tree walk computing both ranks, O(H0).
+  /// Empty result if it never follows.
   PrefixState extend(const PrefixState& s, int32_t token) const;
-  /// Whether `token` follows the prefix somewhere (same cost as extend).
-  bool can_follow(const PrefixState& s, int32_t token) const { return !extend(s, token).empty(); }
+  /// Whether `token` follows the prefix somewhere: extend's walk, which stops at the first
+  /// level where the interval is empty.
+  bool can_follow(const PrefixState& s, int32_t token) const;
   /// Backward search of a whole sequence from root().
   PrefixState find(const std::vector<int32_t>& tokens) const;
   uint64_t count(const PrefixState& s) const { return s.count(); }

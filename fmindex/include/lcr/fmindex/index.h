@@ -55,7 +55,8 @@ struct IndexBuildReport {
   uint64_t cases = 0, tokens = 0, text_bytes = 0, skipped = 0;
   uint32_t shards = 0, resumed_shards = 0;  // resumed: found finished from an earlier run
   std::string skip_summary;
-  double tokenize_seconds = 0, tokenizer_train_seconds = 0, index_seconds = 0;
+  double tokenize_seconds = 0, tokenizer_train_seconds = 0, index_seconds = 0, total_seconds = 0;
+  // index_seconds sums the shard builds, which overlap tokenizing: total is the wall time.
   uint64_t fm_bytes = 0, docs_bytes = 0;
   SpaceBreakdown space;
 };
