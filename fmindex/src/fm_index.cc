@@ -35,8 +35,8 @@ Sparse make_sparse(uint64_t n, const std::vector<uint64_t>& ones) {
   return Sparse(b);
 }
 
-constexpr uint64_t kSep = 1;    // case separator symbol
-constexpr int32_t kShift = 2;   // tokenizer id + 2 = text symbol
+constexpr uint64_t kSep = 1;   // case separator symbol
+constexpr int32_t kShift = 2;  // tokenizer id + 2 = text symbol
 
 // sdsl counts bits with a SWAR sequence unless built for SSE4.2, and each level's popcounts
 // sit on a walk's critical path (a level's ranks give the next level's positions). So the
@@ -160,7 +160,8 @@ std::vector<SaIdx> token_suffix_array(const std::vector<uint16_t>& text, SortFn 
 }
 
 template <typename SaIdx>
-void finish_build(FmIndex::Impl& m, const std::vector<uint16_t>& text, const std::vector<SaIdx>& sa) {
+void finish_build(FmIndex::Impl& m, const std::vector<uint16_t>& text,
+                  const std::vector<SaIdx>& sa) {
   const uint64_t n = text.size();
   sdsl::int_vector<> bwt(n, 0, 16);
   std::vector<uint64_t> marked_rows;
@@ -203,9 +204,8 @@ FmIndex FmIndex::build_from_text(std::vector<uint16_t>&& text, std::vector<uint6
         text, [](const uint8_t* t, saidx_t* s, saidx_t n) { return divsufsort(t, s, n); });
     finish_build(m, text, sa);
   } else {
-    auto sa = token_suffix_array<saidx64_t>(text, [](const uint8_t* t, saidx64_t* s, saidx64_t n) {
-      return divsufsort64(t, s, n);
-    });
+    auto sa = token_suffix_array<saidx64_t>(
+        text, [](const uint8_t* t, saidx64_t* s, saidx64_t n) { return divsufsort64(t, s, n); });
     finish_build(m, text, sa);
   }
   std::vector<uint16_t>().swap(text);
@@ -232,16 +232,15 @@ void FmIndex::load(std::istream& in, const std::string& what) {
   sdsl::read_member(m.n, in);
   sdsl::read_member(m.cases, in);
   sdsl::read_member(m.rate, in);
-  if (!in || m.rate == 0 || m.rate > 4096)
-    throw Error(what + ": malformed FM-index header");
+  if (!in || m.rate == 0 || m.rate > 4096) throw Error(what + ": malformed FM-index header");
   m.wt.load(in);
   m.C.load(in);
   m.marks.load(in);
   m.samples.load(in);
   m.starts.load(in);
   if (!in) throw Error(what + ": FM-index data ends early");
-  if (m.wt.size() != m.n || m.C.size() < 3 || m.C[m.C.size() - 1] != m.n ||
-      m.marks.size() != m.n || m.starts.size() != m.n)
+  if (m.wt.size() != m.n || m.C.size() < 3 || m.C[m.C.size() - 1] != m.n || m.marks.size() != m.n ||
+      m.starts.size() != m.n)
     throw Error(what + ": FM-index parts do not agree with each other");
   m.init_supports();
   advise_huge_pages(m.wt.bv.data(), m.wt.bv.capacity() / 8);
@@ -290,6 +289,45 @@ bool FmIndex::can_follow(const PrefixState& s, int32_t token) const {
   if (s.length == 0) return true;
   auto [lo, hi] = walk_interval_rank(m.wt, s.lo, s.hi, c);
   return lo != hi;
+}
+
+namespace {
+LCR_WALK_CLONES void walk_interval_rank_many(const HuffWt* const* wts,
+                                             const std::pair<uint64_t, uint64_t>* in,
+                                             std::pair<uint64_t, uint64_t>* out, size_t n,
+                                             uint64_t c) {
+  interval_rank_many(wts, in, out, n, c);
+}
+}  // namespace
+
+void FmIndex::extend_many(const FmIndex* const* indexes, const PrefixState* in, PrefixState* out,
+                          size_t n, int32_t token) {
+  if (n > 64) throw Error("fmindex: extend_many takes at most 64 indexes");
+  const HuffWt* wts[64];
+  std::pair<uint64_t, uint64_t> iv[64], res[64];
+  size_t map[64], m_n = 0;  // which inputs need a walk
+  for (size_t k = 0; k < n; ++k) {
+    const auto& m = *indexes[k]->impl_;
+    const uint64_t c = static_cast<uint64_t>(token) + kShift;
+    out[k] = {0, 0, in[k].length + 1};
+    if (token < 0 || m.sym_count(c) == 0 || in[k].empty()) continue;
+    if (in[k].length == 0) {
+      out[k] = {m.C[c], m.C[c + 1], 1};
+      continue;
+    }
+    wts[m_n] = &m.wt;
+    iv[m_n] = {in[k].lo, in[k].hi};
+    map[m_n++] = k;
+  }
+  if (m_n == 0) return;
+  walk_interval_rank_many(wts, iv, res, m_n, static_cast<uint64_t>(token) + kShift);
+  for (size_t x = 0; x < m_n; ++x) {
+    const size_t k = map[x];
+    if (res[x].first == res[x].second) continue;
+    const auto& m = *indexes[k]->impl_;
+    const uint64_t c = static_cast<uint64_t>(token) + kShift;
+    out[k] = {m.C[c] + res[x].first, m.C[c] + res[x].second, in[k].length + 1};
+  }
 }
 
 PrefixState FmIndex::find(const std::vector<int32_t>& tokens) const {

@@ -48,4 +48,57 @@ std::pair<uint64_t, uint64_t> interval_rank(const Wt& wt, uint64_t i, uint64_t j
   return {i, j};
 }
 
+/// interval_rank for one symbol in several trees at once (the shards of one index): the
+/// walks advance a level at a time together, so each round's cache misses, one chain per
+/// tree, are in flight at the same time instead of one chain after another. in[k] = {i, j}
+/// for tree k; out[k] as interval_rank would return it. n <= 64.
+template <class Wt>
+void interval_rank_many(const Wt* const* wts, const std::pair<uint64_t, uint64_t>* in,
+                        std::pair<uint64_t, uint64_t>* out, size_t n, uint64_t c) {
+  struct Walk {
+    typename Wt::node_type v;
+    uint64_t level;  // turns left
+    uint64_t path;
+  };
+  Walk w[64];
+  uint64_t active = 0;  // bit k: walk k still descending
+  for (size_t k = 0; k < n; ++k) {
+    const Wt& wt = *wts[k];
+    uint64_t i = in[k].first, j = in[k].second;
+    out[k] = {i, i};
+    if (i >= j) continue;
+    auto root = wt.root();
+    if (wt.is_leaf(root)) {
+      if (wt.sym(root) == c) out[k] = {i, j};
+      continue;
+    }
+    if (wt.symbol_gte(c) != std::pair<bool, typename Wt::value_type>{true, c}) continue;
+    const auto [depth, path] = wt.path(c);
+    w[k] = {root, depth, path};
+    out[k] = {i, j};
+    active |= uint64_t{1} << k;
+  }
+  while (active) {
+    for (uint64_t a = active; a; a &= a - 1) {
+      const size_t k = static_cast<size_t>(__builtin_ctzll(a));
+      const Wt& wt = *wts[k];
+      Walk& x = w[k];
+      auto& [i, j] = out[k];
+      const int b = static_cast<int>((x.path >> --x.level) & 1);
+      const auto ranges = wt.expand(x.v, sdsl::range_type{{i, j - 1}});
+      i = ranges[b][0];
+      j = ranges[b][1] + 1;
+      if (i == j) {
+        active &= ~(uint64_t{1} << k);
+        continue;
+      }
+      if (x.level == 0) {
+        active &= ~(uint64_t{1} << k);
+        continue;
+      }
+      x.v = wt.expand(x.v)[b];
+    }
+  }
+}
+
 }  // namespace lcr::fm

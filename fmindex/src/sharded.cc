@@ -75,12 +75,29 @@ State ShardedFm::extend(const State& s, int32_t token) const {
   t.length = s.length + 1;
   t.shards = s.shards;
   if (s.empty()) return t;
+  if (s.shards == 1) {
+    PrefixState r = shards_[0].extend(part(s, 0), token);
+    if (!r.empty()) {
+      t.range[0] = {static_cast<uint32_t>(r.lo), static_cast<uint32_t>(r.hi)};
+      t.total = r.count();
+    }
+    return t;
+  }
+  // The shards where the sequence occurs, extended together (their walks overlap).
+  const FmIndex* idx[kMaxShards] = {};
+  PrefixState in[kMaxShards], out[kMaxShards];
+  size_t which[kMaxShards], n = 0;
   for (size_t i = 0; i < s.shards; ++i) {
     if (s.range[i].hi <= s.range[i].lo) continue;  // the sequence is absent from this shard
-    PrefixState r = shards_[i].extend(part(s, i), token);
-    if (r.empty()) continue;
-    t.range[i] = {static_cast<uint32_t>(r.lo), static_cast<uint32_t>(r.hi)};
-    t.total += r.count();
+    idx[n] = &shards_[i];
+    in[n] = part(s, i);
+    which[n++] = i;
+  }
+  FmIndex::extend_many(idx, in, out, n, token);
+  for (size_t k = 0; k < n; ++k) {
+    if (out[k].empty()) continue;
+    t.range[which[k]] = {static_cast<uint32_t>(out[k].lo), static_cast<uint32_t>(out[k].hi)};
+    t.total += out[k].count();
   }
   return t;
 }

@@ -97,6 +97,10 @@ class FmIndex {
   /// Whether `token` follows the prefix somewhere: extend's walk, which stops at the first
   /// level where the interval is empty.
   bool can_follow(const PrefixState& s, int32_t token) const;
+  /// extend() of one token in several indexes (the shards of one corpus) at once: their
+  /// wavelet-tree walks advance together, so the memory latencies overlap. n <= 64.
+  static void extend_many(const FmIndex* const* indexes, const PrefixState* in, PrefixState* out,
+                          size_t n, int32_t token);
   /// Backward search of a whole sequence from root().
   PrefixState find(const std::vector<int32_t>& tokens) const;
   uint64_t count(const PrefixState& s) const { return s.count(); }
@@ -119,7 +123,7 @@ class FmIndex {
   /// The token ids of one case in reading order (LF walk; for tests and tools).
   std::vector<int32_t> extract_case(uint32_t case_index) const;
 
- struct Impl;  // opaque: keeps sdsl out of this header
+  struct Impl;  // opaque: keeps sdsl out of this header
 
  private:
   std::unique_ptr<Impl> impl_;
