@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "fm_util.h"
 #include "huff_wt.h"
 #include "lcr/core/error.h"
 
@@ -17,50 +18,10 @@ namespace lcr::fm {
 namespace {
 
 using Cases = std::vector<std::vector<int32_t>>;
-
-// Every (case, offset) where `p` occurs.
-std::vector<Occurrence> brute_occurrences(const Cases& cases, const std::vector<int32_t>& p) {
-  std::vector<Occurrence> out;
-  for (uint32_t d = 0; d < cases.size(); ++d) {
-    const auto& c = cases[d];
-    for (size_t i = 0; i + p.size() <= c.size(); ++i)
-      if (std::equal(p.begin(), p.end(), c.begin() + static_cast<long>(i)))
-        out.push_back({d, static_cast<uint32_t>(i)});
-  }
-  return out;
-}
-
-std::vector<TokenCount> brute_next(const Cases& cases, const std::vector<int32_t>& p) {
-  std::map<int32_t, uint64_t> m;
-  for (const auto& c : cases)
-    for (size_t i = 0; i + p.size() < c.size(); ++i)
-      if (std::equal(p.begin(), p.end(), c.begin() + static_cast<long>(i))) ++m[c[i + p.size()]];
-  std::vector<TokenCount> out;
-  for (auto [t, n] : m) out.push_back({t, n});
-  return out;
-}
-
-// Random texts with a skewed alphabet so that long repeats exist.
-Cases random_cases(std::mt19937& rng, int n_cases, int max_len, int sigma) {
-  Cases cases(static_cast<size_t>(n_cases));
-  std::geometric_distribution<int> geo(0.25);
-  for (auto& c : cases) {
-    int len = std::uniform_int_distribution<int>(0, max_len)(rng);
-    for (int i = 0; i < len; ++i) c.push_back(std::min(geo(rng), sigma - 1) + 4);
-  }
-  return cases;
-}
-
-// A pattern drawn from the text (so that most have hits), sometimes mutated.
-std::vector<int32_t> random_pattern(std::mt19937& rng, const Cases& cases, size_t len) {
-  std::vector<int32_t> p;
-  const auto& c = cases[std::uniform_int_distribution<size_t>(0, cases.size() - 1)(rng)];
-  if (c.size() < len) return {4};
-  size_t at = std::uniform_int_distribution<size_t>(0, c.size() - len)(rng);
-  p.assign(c.begin() + static_cast<long>(at), c.begin() + static_cast<long>(at + len));
-  if (rng() % 5 == 0) p.back() = static_cast<int32_t>(rng() % 12) + 3;
-  return p;
-}
+using test::brute_next;
+using test::brute_occurrences;
+using test::random_cases;
+using test::random_pattern;
 
 class FmIndexRandomTest : public ::testing::TestWithParam<uint32_t> {};
 
@@ -211,9 +172,7 @@ TEST(HuffWt, IntervalRankMatchesPlainRankAndCounts) {
   }
 }
 
-TEST(FmIndex, RejectsOutOfRangeToken) {
-  EXPECT_THROW(FmIndex::build({{70000}}), lcr::Error);
-}
+TEST(FmIndex, RejectsOutOfRangeToken) { EXPECT_THROW(FmIndex::build({{70000}}), lcr::Error); }
 
 }  // namespace
 }  // namespace lcr::fm

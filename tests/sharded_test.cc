@@ -16,45 +16,10 @@ namespace lcr::fm {
 namespace {
 
 using Cases = std::vector<std::vector<int32_t>>;
-
-std::vector<Occurrence> brute_occurrences(const Cases& cases, const std::vector<int32_t>& p) {
-  std::vector<Occurrence> out;
-  for (uint32_t d = 0; d < cases.size(); ++d)
-    for (size_t i = 0; i + p.size() <= cases[d].size(); ++i)
-      if (std::equal(p.begin(), p.end(), cases[d].begin() + static_cast<long>(i)))
-        out.push_back({d, static_cast<uint32_t>(i)});
-  return out;
-}
-
-std::vector<TokenCount> brute_next(const Cases& cases, const std::vector<int32_t>& p) {
-  std::map<int32_t, uint64_t> m;
-  for (const auto& c : cases)
-    for (size_t i = 0; i + p.size() < c.size(); ++i)
-      if (std::equal(p.begin(), p.end(), c.begin() + static_cast<long>(i))) ++m[c[i + p.size()]];
-  std::vector<TokenCount> out;
-  for (auto [t, n] : m) out.push_back({t, n});
-  return out;
-}
-
-Cases random_cases(std::mt19937& rng, int n_cases, int max_len, int sigma) {
-  Cases cases(static_cast<size_t>(n_cases));
-  std::geometric_distribution<int> geo(0.3);
-  for (auto& c : cases) {
-    int len = std::uniform_int_distribution<int>(0, max_len)(rng);
-    for (int i = 0; i < len; ++i) c.push_back(std::min(geo(rng), sigma - 1) + 3);
-  }
-  return cases;
-}
-
-std::vector<int32_t> random_pattern(std::mt19937& rng, const Cases& cases, size_t len) {
-  const auto& c = cases[rng() % cases.size()];
-  if (c.size() < len) return {3};
-  size_t at = std::uniform_int_distribution<size_t>(0, c.size() - len)(rng);
-  std::vector<int32_t> p(c.begin() + static_cast<long>(at),
-                         c.begin() + static_cast<long>(at + len));
-  if (rng() % 5 == 0) p.back() = static_cast<int32_t>(rng() % 10) + 3;
-  return p;
-}
+using test::brute_next;
+using test::brute_occurrences;
+using test::random_cases;
+using test::random_pattern;
 
 TEST(ShardedFm, AnswersEqualBruteForceOverTheWholeCorpus) {
   for (unsigned seed = 0; seed < 12; ++seed) {
