@@ -7,7 +7,8 @@
 #
 #   bench/lecard_dev.sh [WORK_DIR]        (default out/lecard)
 #   env: TRAIN_MINUTES (45), DEVICE (auto), STEPS (schedule length, 20000), SKIP_TRAIN=1 to
-#        reuse WORK_DIR/model.ckpt, NAIVE=1 to also train the naive-identifier ablation.
+#        reuse WORK_DIR/model.ckpt, NAIVE=1 to also train the naive-identifier ablation,
+#        FEEDBACK (1) the charge-feedback weight of the *-feedback rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-out/lecard}
@@ -53,6 +54,19 @@ for m in model model-naive; do
   [ -f "$W/$m.ckpt" ] || continue
   timed $m $S --model "$W/$m.ckpt" --queries "$Q" --run "$W/runs/$m.p1"
   $S --model "$W/$m.ckpt" --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/$m.p2"
+done
+# Charge feedback (docs/search.md): in the engine for the model, by bench/charge_feedback.py
+# (the same re-scoring) on the BM25 runs, so both sides get it.
+FB=${FEEDBACK:-1}
+if [ -f "$W/model.ckpt" ]; then
+  timed model-feedback $S --model "$W/model.ckpt" --charge-feedback "$FB" --queries "$Q" --run "$W/runs/model-feedback.p1"
+  $S --model "$W/model.ckpt" --charge-feedback "$FB" --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/model-feedback.p2"
+fi
+for mode in terms parser; do
+  for p in p1 p2; do
+    python3 bench/charge_feedback.py --corpus "$D/cases.jsonl.zst" --lambda "$FB" --drop "$D/dev_self.tsv" \
+      --run "$W/runs/bm25-$mode.$p" --out "$W/runs/bm25-$mode-feedback.$p"
+  done
 done
 if [ -f "$W/model.ckpt" ]; then
   timed model-no-first-tokens $S --model "$W/model.ckpt" --no-first-tokens --queries "$Q" --run "$W/runs/model-no-first-tokens.p1"

@@ -45,7 +45,10 @@ nlohmann::json to_json(const SearchResult& r) {
   for (const auto& e : r.elements)
     els.push_back({{"text", e.text}, {"logprob", e.logprob}, {"weight", e.weight},
                    {"corpus_count", e.corpus_count}, {"part", e.part}});
+  nlohmann::json likely = nlohmann::json::array();
+  for (const auto& c : r.likely_charges) likely.push_back({{"charge", c.charge}, {"share", c.share}});
   return {{"hits", hits},
+          {"likely_charges", likely},
           {"elements", els},
           {"parts", r.parts},
           {"note", r.note},
@@ -60,6 +63,12 @@ void print_result(const SearchResult& r, bool show_elements) {
               r.hits.size(), r.parts, r.parts == 1 ? "" : "s", r.elements.size(),
               r.timings.model_seconds, r.timings.index_seconds, r.rank_seconds);
   if (!r.note.empty()) std::printf("no case found: %s\n", r.note.c_str());
+  if (!r.likely_charges.empty()) {
+    std::string cs;
+    for (const auto& c : r.likely_charges)
+      cs += (cs.empty() ? "" : ", ") + c.charge + " " + std::to_string(static_cast<int>(c.share * 100 + 0.5)) + "%";
+    std::printf("likely charges (from the best cases): %s\n", cs.c_str());
+  }
   int rank = 0;
   for (const auto& h : r.hits) {
     std::string charges;
@@ -187,6 +196,15 @@ int run_search(const Args& args) {
        "queries longer than this are also searched per part")
       ("max-locate", po::value(&so.rank.max_occurrences)->default_value(so.rank.max_occurrences),
        "occurrences located per element")
+      ("alpha", po::value(&so.rank.alpha)->default_value(so.rank.alpha),
+       "ranking: an element's weight is its log-odds to this power (higher favours rare ones)")
+      ("max-count", po::value(&so.rank.max_count)->default_value(so.rank.max_count),
+       "ranking: elements occurring more often than this are not located")
+      ("charge-feedback", po::value(&so.charge_feedback)->default_value(so.charge_feedback),
+       "ranking: boost cases whose charges cover the likely charges of the best cases by this "
+       "much (0 = off; the likely charges are reported either way)")
+      ("feedback-cases", po::value(&so.feedback_cases)->default_value(so.feedback_cases),
+       "best cases the likely charges are taken from")
       ("run", po::value(&run), "write a TREC run for --queries to this file")
       ("queries", po::value(&queries), "JSONL queries (id, text) for --run")
       ("pools", po::value(&pools), "TSV qid<TAB>docid: restrict each query to its pool and list "

@@ -115,5 +115,74 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   for (const auto& h : given[0].hits) EXPECT_EQ(h.case_index % 4, 2u) << h.id;
 }
 
+// Charge feedback against hand-worked scores: one rare element points to a fraud case, one
+// commoner element to three theft cases. The likely charges are the best cases' charges
+// weighted by score; with feedback each case gains lambda times the share its charges cover.
+TEST(Searcher, ChargeFeedbackFollowsTheHandWorkedScores) {
+  test::TempDir dir;
+  std::string corpus;
+  auto add = [&](const std::string& id, const std::string& charge, const std::string& text) {
+    corpus += "{\"id\":\"" + id + "\",\"title\":\"" + id + "\",\"charges\":[\"" + charge +
+              "\"],\"text\":\"" + text + "\"}\n";
+  };
+  add("t0", "盗窃罪", "经审理查明，被告人甲秘密窃取他人财物。");
+  add("t1", "盗窃罪", "经审理查明，被告人乙秘密窃取他人财物。");
+  add("t2", "盗窃罪", "经审理查明，被告人丙秘密窃取他人财物。");
+  add("f0", "诈骗罪", "经审理查明，被告人丁在超市门口相遇后虚构事实骗取钱款。");
+  for (int i = 0; i < 20; ++i)
+    add("d" + std::to_string(i), "危险驾驶罪",
+        "经审理查明，被告人醉酒驾驶机动车，血液酒精含量" + std::to_string(100 + i) + "毫克。");
+  test::write_text(dir.file("c.jsonl"), corpus);
+  fm::IndexBuildOptions bo;
+  bo.corpus = dir.file("c.jsonl");
+  bo.out = dir.file("idx");
+  bo.tokenizer_options.vocab_size = 400;
+  bo.tokenizer_options.quiet = true;
+  fm::build_index(bo);
+  auto index = fm::Index::open(dir.file("idx"));
+  const double lp = std::log(0.3);
+  const std::vector<std::vector<std::pair<std::string, double>>> elements = {
+      {{"秘密窃取他人财物", lp}, {"超市门口相遇", lp}}};
+
+  // The hand-worked figures: weights from the ranker's formula with the corpus counts 3 and 1.
+  const uint64_t N = index.fm().num_tokens();
+  const double w_theft = element_weight(lp, 3, N, 2.0), w_fraud = element_weight(lp, 1, N, 2.0);
+  ASSERT_GT(w_fraud, w_theft);
+  const double r = w_theft / w_fraud;                // theft cases' score over the best one
+  const double theft_share = 3 * r / (1 + 3 * r), fraud_share = 1 / (1 + 3 * r);
+
+  SearchOptions so;
+  so.rank.top_k = 4;
+  so.feedback_cases = 4;
+  for (double lambda : {0.0, 1.0, 10.0}) {
+    so.charge_feedback = lambda;
+    Searcher searcher(index, nullptr, {}, so);
+    auto res = searcher.search_with_elements({"盗窃"}, elements)[0];
+    ASSERT_EQ(res.hits.size(), 4u);
+    // The likely charges do not depend on lambda.
+    ASSERT_EQ(res.likely_charges.size(), 2u);
+    const bool theft_first = theft_share > fraud_share;
+    EXPECT_EQ(res.likely_charges[0].charge, theft_first ? "盗窃罪" : "诈骗罪");
+    EXPECT_NEAR(res.likely_charges[0].share, std::max(theft_share, fraud_share), 1e-6);
+    EXPECT_NEAR(res.likely_charges[1].share, std::min(theft_share, fraud_share), 1e-6);
+    const double fraud_score = 1 + lambda * fraud_share, theft_score = r + lambda * theft_share;
+    const size_t fraud_rank = fraud_score > theft_score ? 0 : 3;
+    EXPECT_EQ(res.hits[fraud_rank].id, "f0") << "lambda " << lambda;
+    // Element log-probabilities are floats in the pipeline: 1e-6 relative is exact enough.
+    EXPECT_NEAR(res.hits[fraud_rank].score, fraud_score, 1e-6 * fraud_score);
+    for (size_t i = 0; i < 4; ++i)
+      if (i != fraud_rank) {
+        EXPECT_EQ(res.hits[i].charges, std::vector<std::string>{"盗窃罪"});
+        EXPECT_NEAR(res.hits[i].score, theft_score, 1e-6 * theft_score);
+      }
+    if (lambda == 0.0) {
+      EXPECT_EQ(fraud_rank, 0u);  // the rare element wins alone
+    }
+    if (lambda == 10.0) {
+      EXPECT_EQ(fraud_rank, 3u);  // feedback puts the theft cases first
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lcr

@@ -35,20 +35,22 @@ void Progress::update(uint64_t done) {
 void Progress::draw(bool final_line) {
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = el > 0 ? static_cast<double>(done_) / el : 0;
+  // A slow rate (queries at a few seconds each) keeps two figures instead of printing 0/s.
+  const int prec = rate > 0 && rate < 10 ? (rate < 1 ? 2 : 1) : 0;
   char buf[256];
   if (final_line) {
-    std::snprintf(buf, sizeof buf, "%s: %llu %s in %s (%.0f %s/s)", label_.c_str(),
+    std::snprintf(buf, sizeof buf, "%s: %llu %s in %s (%.*f %s/s)", label_.c_str(),
                   static_cast<unsigned long long>(done_), unit_.c_str(),
-                  format_duration(el).c_str(), rate, unit_.c_str());
+                  format_duration(el).c_str(), prec, rate, unit_.c_str());
   } else if (total_ > 0) {
     double eta = rate > 0 ? static_cast<double>(total_ - std::min(done_, total_)) / rate : -1;
-    std::snprintf(buf, sizeof buf, "\r%s  %llu/%llu %s  %.0f %s/s  ETA %s   ", label_.c_str(),
+    std::snprintf(buf, sizeof buf, "\r%s  %llu/%llu %s  %.*f %s/s  ETA %s   ", label_.c_str(),
                   static_cast<unsigned long long>(done_),
-                  static_cast<unsigned long long>(total_), unit_.c_str(), rate, unit_.c_str(),
+                  static_cast<unsigned long long>(total_), unit_.c_str(), prec, rate, unit_.c_str(),
                   format_duration(eta).c_str());
   } else {
-    std::snprintf(buf, sizeof buf, "\r%s  %llu %s  %.0f %s/s   ", label_.c_str(),
-                  static_cast<unsigned long long>(done_), unit_.c_str(), rate, unit_.c_str());
+    std::snprintf(buf, sizeof buf, "\r%s  %llu %s  %.*f %s/s   ", label_.c_str(),
+                  static_cast<unsigned long long>(done_), unit_.c_str(), prec, rate, unit_.c_str());
   }
   std::fputs(buf, stderr);
   std::fflush(stderr);

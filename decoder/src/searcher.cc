@@ -16,6 +16,9 @@ void SearchOptions::validate() const {
   if (part_chars < 20) throw Error("--part-chars must be at least 20");
   if (max_parts < 1) throw Error("--max-parts must be at least 1");
   if (max_query_bytes < 16) throw Error("--max-query-bytes must be at least 16");
+  if (!(charge_feedback >= 0 && charge_feedback <= 100))
+    throw Error("--charge-feedback must be in [0, 100]");
+  if (feedback_cases < 1) throw Error("--feedback-cases must be at least 1");
 }
 
 void validate_query(const std::string& q, size_t max_bytes) {
@@ -122,6 +125,13 @@ std::vector<SearchResult> Searcher::search_with_elements(
   return rank(queries, sources, given, std::vector<SearchResult>(queries.size()), {});
 }
 
+const std::vector<std::string>& Searcher::charges_of(uint32_t case_index) {
+  auto it = charge_cache_.find(case_index);
+  if (it != charge_cache_.end()) return it->second;
+  if (charge_cache_.size() >= 200000) charge_cache_.clear();  // bounded in long sessions
+  return charge_cache_.emplace(case_index, index_.get_case(case_index).charges).first->second;
+}
+
 std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries,
                                          const std::vector<Source>& sources,
                                          const std::vector<std::vector<Element>>& generated,
@@ -165,13 +175,45 @@ std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries
       }
     }
   }
+  auto by_score = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
   for (size_t qi = 0; qi < queries.size(); ++qi) {
     auto& res = results[qi];
     res.timings = timings;
     std::vector<std::pair<uint32_t, double>> order(totals[qi].begin(), totals[qi].end());
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
+    std::sort(order.begin(), order.end(), by_score);
+    if (!order.empty()) {
+      // The query's likely charges: the best cases' charges, each case weighted by its score.
+      std::map<std::string, double> dist;
+      double mass = 0;
+      const double top = order[0].second;
+      for (size_t i = 0; i < order.size() && i < options_.feedback_cases; ++i) {
+        const auto& cs = charges_of(order[i].first);
+        for (const auto& c : cs) dist[c] += order[i].second / top / static_cast<double>(cs.size());
+        if (!cs.empty()) mass += order[i].second / top;
+      }
+      if (mass > 0)
+        for (auto& [c, w] : dist) res.likely_charges.push_back({c, w / mass});
+      std::stable_sort(res.likely_charges.begin(), res.likely_charges.end(),
+                       [](const auto& a, const auto& b) { return a.share > b.share; });
+      if (options_.charge_feedback > 0 && mass > 0) {
+        // Re-score the head of the ranking: the base score over the best one, plus the share
+        // of the likely charges each case's own charges cover.
+        const size_t window = std::min(order.size(), std::max<size_t>(options_.rank.top_k, 200));
+        for (size_t i = 0; i < window; ++i) {
+          double cover = 0;
+          for (const auto& c : charges_of(order[i].first)) {
+            auto it = dist.find(c);
+            if (it != dist.end()) cover += it->second / mass;
+          }
+          order[i].second = order[i].second / top + options_.charge_feedback * std::min(cover, 1.0);
+        }
+        for (size_t i = window; i < order.size(); ++i) order[i].second /= top;
+        std::sort(order.begin(), order.begin() + static_cast<long>(window), by_score);
+      }
+      if (res.likely_charges.size() > 5) res.likely_charges.resize(5);
+    }
     if (order.size() > options_.rank.top_k) order.resize(options_.rank.top_k);
     for (const auto& [d, score] : order) {
       auto c = index_.get_case(d);

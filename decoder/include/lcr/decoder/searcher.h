@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lcr/decoder/beam_search.h"
@@ -22,6 +23,12 @@ struct SearchOptions {
   size_t max_query_bytes = 65536;  // longer queries are refused
   std::string principle;           // a stated legal principle added to the query
   size_t snippet_context = 40;     // bytes of context each side of a highlighted match
+  // Charge feedback: the charges of the best `feedback_cases` cases, weighted by score, give
+  // the query's likely charges; every candidate then gains `charge_feedback` times the share
+  // of that distribution its own charges cover. 0 turns it off (the charges are still
+  // estimated and reported).
+  double charge_feedback = 0;
+  size_t feedback_cases = 10;
   void validate() const;
 };
 
@@ -48,8 +55,14 @@ struct GeneratedElement {
   int part;
 };
 
+struct LikelyCharge {
+  std::string charge;
+  double share;  // of the score-weighted charges of the best cases
+};
+
 struct SearchResult {
   std::vector<SearchHit> hits;
+  std::vector<LikelyCharge> likely_charges;  // from the best cases, largest share first
   std::vector<GeneratedElement> elements;  // what the model generated, all parts
   int parts = 1;
   std::string note;  // a plain sentence when nothing was found
@@ -93,8 +106,11 @@ class Searcher {
                                  const std::vector<std::vector<Element>>& generated,
                                  std::vector<SearchResult> results, const SearchTimings& t);
 
+  const std::vector<std::string>& charges_of(uint32_t case_index);
+
   const fm::Index& index_;
   StepModel* model_;
+  std::unordered_map<uint32_t, std::vector<std::string>> charge_cache_;
   std::vector<int32_t> first_tokens_;
   SearchOptions options_;
 };
