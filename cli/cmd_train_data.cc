@@ -44,7 +44,13 @@ int run_data(const Args& args) {
       ("min-first-salience", po::value(&x.min_first_salience)->default_value(x.min_first_salience),
        "salience a character needs to be a first token")
       ("max-elements", po::value(&x.max_elements)->default_value(x.max_elements), "elements kept per case")
-      ("skip-bad", po::bool_switch(&o.skip_bad), "skip bad corpus lines (reported) instead of failing");
+      ("skip-bad", po::bool_switch(&o.skip_bad), "skip bad corpus lines (reported) instead of failing")
+      ("min-charge-share", po::value(&o.min_charge_share)->default_value(o.min_charge_share),
+       "keep a target only when at least this share of the other cases holding it share a charge "
+       "with its case (0: off; needs --index)")
+      ("index", po::value(&o.index), "lcr index of the same corpus and tokenizer, for --min-charge-share")
+      ("charge-locate-limit", po::value(&o.charge_locate_limit)->default_value(o.charge_locate_limit),
+       "occurrences located per target for --min-charge-share");
   po::variables_map vm;
   if (!parse_options("train data", args, desc, vm)) return 0;
   if (targets == "elements") o.targets = traindata::Targets::Elements;
@@ -72,7 +78,12 @@ int run_data(const Args& args) {
   std::printf("pairs: %llu (%llu train, %llu valid):", static_cast<unsigned long long>(r.pairs),
               static_cast<unsigned long long>(r.train_pairs), static_cast<unsigned long long>(r.valid_pairs));
   for (const auto& [k, v] : r.pairs_by_kind) std::printf(" %s %llu", k.c_str(), static_cast<unsigned long long>(v));
-  std::printf("\ntime: fit %.1f s, build %.1f s\n", r.fit_seconds, r.build_seconds);
+  std::printf("\n");
+  if (o.min_charge_share > 0)
+    std::printf("charge filter: %llu of %llu targets kept (same-charge share >= %.2f); mean share %.3f -> %.3f\n",
+                static_cast<unsigned long long>(r.charge_kept), static_cast<unsigned long long>(r.charge_scored),
+                o.min_charge_share, r.charge_share_before, r.charge_share_after);
+  std::printf("time: fit %.1f s, build %.1f s\n", r.fit_seconds, r.build_seconds);
   return 0;
 }
 

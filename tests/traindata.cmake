@@ -1,5 +1,5 @@
 if(TARGET lcr_traindata)
   lcr_add_test(traindata_patterns_test SOURCES traindata_patterns_test.cc LIBS lcr::traindata)
   lcr_add_test(traindata_elements_test SOURCES traindata_elements_test.cc LIBS lcr::traindata)
-  lcr_add_test(traindata_build_test SOURCES traindata_build_test.cc LIBS lcr::traindata nlohmann_json::nlohmann_json)
+  lcr_add_test(traindata_build_test SOURCES traindata_build_test.cc LIBS lcr::traindata lcr::fmindex nlohmann_json::nlohmann_json)
 endif()

@@ -11,6 +11,7 @@
 #include "lcr/core/error.h"
 #include "lcr/core/fs.h"
 #include "lcr/core/hash.h"
+#include "lcr/fmindex/index.h"
 #include "lcr/traindata/build.h"
 #include "traindata_corpus.h"
 
@@ -236,6 +237,87 @@ TEST_F(TraindataBuild, BadOptionsAndInputsAreRefused) {
   bad = o;
   bad.extractor = dir.file("missing.bin");
   EXPECT_THROW(build_training_data(bad), Error);
+}
+
+// The charge filter against brute force: a target of a labelled case is kept exactly when, of
+// the other cases whose text holds it (plain substring search), at least half share a charge
+// with the case; unlabelled cases keep everything.
+TEST_F(TraindataBuild, ChargeFilterKeepsTargetsMostlyInCasesOfTheSameCharges) {
+  fm::IndexBuildOptions bo;
+  bo.corpus = o.corpus;
+  bo.out = dir.file("idx");
+  bo.tokenizer = o.tokenizer;
+  fm::build_index(bo);
+  build_training_data(o);  // unfiltered
+  auto targets_of = [&](const std::string& out) {
+    std::map<std::string, std::vector<std::string>> m;
+    for (const auto& e : read_jsonl(out + "/elements.jsonl"))
+      m[e["id"]] = e["elements"].get<std::vector<std::string>>();
+    return m;
+  };
+  const auto before = targets_of(o.out);
+  o.out = dir.file("out-cf");
+  o.index = dir.file("idx");
+  o.min_charge_share = 0.5;
+  const auto r = build_training_data(o);
+  const auto after = targets_of(o.out);
+  const auto cases = by_id();
+  auto brute_share = [&](const std::string& text, const Case& self) {
+    int total = 0, same = 0;
+    for (const auto& [id, c] : cases) {
+      if (id == self.id || c.text.find(text) == std::string::npos) continue;
+      ++total;
+      bool common = false;
+      for (const auto& a : c.charges)
+        common |= std::find(self.charges.begin(), self.charges.end(), a) != self.charges.end();
+      same += common;
+    }
+    return total == 0 ? -1.0 : static_cast<double>(same) / total;
+  };
+  uint64_t kept = 0, dropped = 0;
+  for (const auto& [id, ts] : before) {
+    const auto& c = cases.at(id);
+    const auto& got = after.at(id);
+    if (c.charges.empty()) {
+      EXPECT_EQ(got, ts) << id;
+      continue;
+    }
+    for (const auto& t : ts) {
+      const bool keep = brute_share(t, c) >= 0.5;
+      EXPECT_EQ(std::count(got.begin(), got.end(), t) > 0, keep) << id << ": " << t;
+      (keep ? kept : dropped)++;
+    }
+  }
+  ASSERT_GT(kept, 0u);     // both outcomes occur, so the comparison above can fail
+  ASSERT_GT(dropped, 0u);
+  EXPECT_EQ(r.charge_kept, kept);
+  EXPECT_EQ(r.charge_scored, kept + dropped);
+  EXPECT_GE(r.charge_share_after, 0.5);
+  EXPECT_EQ(json::parse(read_file(o.out + "/manifest.json"))["charge_filter"]["kept"], kept);
+
+  // An index made with another tokenizer, or none, is refused in words.
+  TrainDataOptions bad = o;
+  bad.out = dir.file("out-bad");
+  bad.index = "";
+  EXPECT_THROW(build_training_data(bad), Error);
+  TokenizerTrainOptions to;
+  to.vocab_size = 900;
+  to.max_piece_length = 1;
+  to.quiet = true;
+  std::vector<std::string> sentences;
+  for (const auto& [id, c] : cases) sentences.push_back(c.text);
+  Tokenizer::train_on_sentences(sentences, dir.file("t2.model"), to);
+  bo.out = dir.file("idx2");
+  bo.tokenizer = dir.file("t2.model");
+  fm::build_index(bo);
+  bad.index = dir.file("idx2");
+  try {
+    build_training_data(bad);
+    ADD_FAILURE() << "an index with another tokenizer was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another tokenizer"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(bad.out));
 }
 
 }  // namespace

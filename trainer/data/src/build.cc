@@ -14,6 +14,7 @@
 #include "lcr/core/fs.h"
 #include "lcr/core/hash.h"
 #include "lcr/core/progress.h"
+#include "lcr/fmindex/index.h"
 #include "targets.h"
 
 namespace lcr::traindata {
@@ -48,6 +49,82 @@ struct Writer {
   }
 };
 
+// The charge filter's view of the index: which cases hold a text, and each case's charges
+// (sorted), both cached.
+class ChargeShares {
+ public:
+  ChargeShares(const TrainDataOptions& o, const Tokenizer& tok)
+      : index_(fm::Index::open(o.index)), limit_(o.charge_locate_limit) {
+    if (index_.tokenizer().hash() != tok.hash())
+      throw Error(o.index + ": the index was built with another tokenizer (hash " +
+                  hex64(index_.tokenizer().hash()) + ") than --tokenizer " + o.tokenizer + " (" +
+                  hex64(tok.hash()) + "); build it with that tokenizer");
+    charges_.resize(index_.num_cases());
+    loaded_.assign(index_.num_cases(), 0);
+  }
+  // Global case index of a corpus case; throws when the index lacks it.
+  uint32_t case_of(const std::string& id, const std::string& corpus) const {
+    const int64_t d = index_.find_case(id);
+    if (d < 0)
+      throw Error(corpus + ": case '" + id + "' is not in the index given for the charge filter; "
+                  "build that index from the same corpus");
+    return static_cast<uint32_t>(d);
+  }
+  // Of the cases other than `self` holding `text`, the share with a charge among `charges`
+  // (sorted); -1 when no other case holds it.
+  double share(const std::string& text, uint32_t self, const std::vector<std::string>& charges) {
+    const auto& holders = holders_of(text);
+    uint64_t total = 0, same = 0;
+    for (uint32_t d : holders) {
+      if (d == self) continue;
+      ++total;
+      const auto& cs = charges_of(d);
+      bool common = false;
+      for (size_t a = 0, b = 0; a < cs.size() && b < charges.size() && !common;) {
+        if (cs[a] == charges[b]) common = true;
+        else if (cs[a] < charges[b]) ++a;
+        else ++b;
+      }
+      same += common;
+    }
+    return total == 0 ? -1.0 : static_cast<double>(same) / static_cast<double>(total);
+  }
+
+ private:
+  const std::vector<uint32_t>& holders_of(const std::string& text) {
+    auto it = holders_.find(text);
+    if (it != holders_.end()) return it->second;
+    std::vector<uint32_t> cases;
+    fm::State s = index_.fm().root();
+    for (int32_t t : index_.encode(text)) {
+      s = index_.fm().extend(s, t);
+      if (s.empty()) break;
+    }
+    if (!s.empty()) {
+      index_.fm().locate(s, limit_, &occ_);
+      for (const auto& o : occ_) cases.push_back(o.case_index);
+      std::sort(cases.begin(), cases.end());
+      cases.erase(std::unique(cases.begin(), cases.end()), cases.end());
+    }
+    return holders_.emplace(text, std::move(cases)).first->second;
+  }
+  const std::vector<std::string>& charges_of(uint32_t d) {
+    if (!loaded_[d]) {
+      auto cs = index_.get_case(d).charges;
+      std::sort(cs.begin(), cs.end());
+      charges_[d] = std::move(cs);
+      loaded_[d] = 1;
+    }
+    return charges_[d];
+  }
+  fm::Index index_;
+  size_t limit_;
+  std::vector<std::vector<std::string>> charges_;
+  std::vector<char> loaded_;
+  std::unordered_map<std::string, std::vector<uint32_t>> holders_;
+  std::vector<fm::Occurrence> occ_;
+};
+
 json options_json(const TrainDataOptions& o) {
   return {{"max_source_chars", o.max_source_chars},
           {"targets", o.targets == Targets::Naive ? "naive" : "elements"},
@@ -62,6 +139,9 @@ json options_json(const TrainDataOptions& o) {
           {"lead_sentences", o.lead_sentences},
           {"lead_max_chars", o.lead_max_chars},
           {"max_cases", o.max_cases},
+          {"min_charge_share", o.min_charge_share},
+          {"index", o.index},
+          {"charge_locate_limit", o.charge_locate_limit},
           {"elements", detail::extractor_options_json(o.extractor_options)}};
 }
 
@@ -78,6 +158,12 @@ void TrainDataOptions::validate() const {
   if (max_query_pairs < 1) bad("--max-query-pairs must be >= 1");
   if (max_element_pairs < 0 || max_lead_pairs < 0) bad("pair limits must be >= 0");
   if (lead_sentences < 1 || lead_max_chars < 16) bad("--lead-sentences >= 1, --lead-max-chars >= 16");
+  if (!(min_charge_share >= 0 && min_charge_share <= 1)) bad("--min-charge-share must be in [0, 1]");
+  if (min_charge_share > 0 && index.empty())
+    bad("--min-charge-share needs --index, an lcr index of the same corpus");
+  if (min_charge_share > 0 && targets == Targets::Naive)
+    bad("--min-charge-share filters legal elements; naive targets are random spans");
+  if (charge_locate_limit < 1) bad("--charge-locate-limit must be >= 1");
   extractor_options.validate();
 }
 
@@ -100,6 +186,10 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
   res.fit_seconds = seconds_since(t0);
   detail::ImportedElements imported;
   if (!o.import_elements.empty()) imported = detail::read_imported_elements(o.import_elements);
+
+  std::unique_ptr<ChargeShares> shares;
+  if (o.min_charge_share > 0) shares = std::make_unique<ChargeShares>(o, tok);
+  double share_before = 0, share_after = 0;
 
   StagedDir dir(o.out);
   const auto t1 = std::chrono::steady_clock::now();
@@ -140,6 +230,21 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
       } else {
         els = ex.extract(c);
       }
+      if (shares && !ct.charges.empty() && !els.empty()) {
+        const uint32_t self = shares->case_of(c.id, o.corpus);
+        std::vector<Element> kept;
+        for (auto& e : els) {
+          const double sh = shares->share(e.text, self, ct.charges);
+          ++res.charge_scored;
+          share_before += std::max(sh, 0.0);
+          if (sh >= o.min_charge_share) {
+            ++res.charge_kept;
+            share_after += sh;
+            kept.push_back(std::move(e));
+          }
+        }
+        els = std::move(kept);
+      }
       if (o.targets == Targets::Naive) {
         Rng rng(xxh64(c.id, o.seed ^ 0x6e61697665ULL));
         els = detail::naive_spans(c, els, o.extractor_options.max_region_chars, rng);
@@ -158,6 +263,8 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
       if (bar) bar->update(cases.size());
     }
     if (bar) bar->finish();
+    if (res.charge_scored) res.charge_share_before = share_before / static_cast<double>(res.charge_scored);
+    if (res.charge_kept) res.charge_share_after = share_after / static_cast<double>(res.charge_kept);
     res.skip_summary = reader.lines_skipped() ? reader.skip_summary() : "";
     res.import_unknown_ids = imported.size() - seen_imports;
     elements.close();
@@ -269,6 +376,10 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
             {"pairs", {{"total", res.pairs}, {"train", res.train_pairs}, {"valid", res.valid_pairs}}},
             {"cases", {{"train", res.train_cases}, {"valid", res.valid_cases}, {"without_elements", res.cases_without_elements}}},
             {"elements", res.elements},
+            {"charge_filter", {{"index", o.index}, {"min_share", o.min_charge_share},
+                               {"scored", res.charge_scored}, {"kept", res.charge_kept},
+                               {"mean_share_before", res.charge_share_before},
+                               {"mean_share_after", res.charge_share_after}}},
             {"first_tokens", res.first_tokens},
             {"extractor", {{"file", "extractor.bin"}, {"mode", st.labelled ? "log-odds" : "idf"},
                            {"fitted_cases", st.cases}, {"scored_charges", st.scored_charges},

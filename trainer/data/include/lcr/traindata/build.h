@@ -53,6 +53,12 @@ struct TrainDataOptions {
   uint64_t max_cases = 0;          // read only the first N cases (0: all)
   bool skip_bad = false;           // skip bad corpus lines (reported) instead of failing
   bool progress = false;           // progress lines on stderr
+  // Charge filter: keep a case's target only when, of the other cases holding it in `index`
+  // (an lcr index of the same corpus, same tokenizer), at least this share has a charge in
+  // common with the case. 0: off. Cases without charges keep their targets.
+  double min_charge_share = 0;
+  std::string index;
+  size_t charge_locate_limit = 200;  // occurrences located per target
   ExtractorOptions extractor_options;
   void validate() const;           // throws lcr::Error naming the bad option
 };
@@ -70,6 +76,10 @@ struct TrainDataResult {
   uint64_t first_tokens_added_by_import = 0;
   std::string skip_summary;              // bad corpus lines skipped (skip_bad)
   ExtractorStats extractor;
+  // Charge filter: targets of labelled cases scored, kept, and their mean same-charge share
+  // (the share of the other cases holding a target that share a charge with its case).
+  uint64_t charge_scored = 0, charge_kept = 0;
+  double charge_share_before = 0, charge_share_after = 0;
   double fit_seconds = 0, build_seconds = 0;
 };
 
