@@ -113,6 +113,16 @@ TEST_F(IndexDirTest, BadMagicIsRefused) {
   EXPECT_EQ(open_error(idx_), idx_ + "/fm.bin: not an lcr FM-index file (bad magic)");
 }
 
+TEST_F(IndexDirTest, EmptyAndHeaderOnlyFilesAreRefused) {
+  // Files are mapped, not read: sizes below one header must be caught before the mapping.
+  fs::resize_file(idx_ + "/docs.bin", 0);
+  EXPECT_EQ(open_error(idx_), idx_ + "/docs.bin: not an lcr document store file (bad magic)");
+  fs::resize_file(idx_ + "/fm.bin", 20);
+  EXPECT_EQ(open_error(idx_), idx_ +
+                                  "/fm.bin: truncated FM-index file (header incomplete); "
+                                  "rebuild the index");
+}
+
 TEST_F(IndexDirTest, OtherTokenizerIsRefused) {
   // Same corpus, tokenizer trained with another vocabulary: another hash.
   auto o = options(dir_, "idx2");

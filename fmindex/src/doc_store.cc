@@ -118,7 +118,7 @@ void DocStoreWriter::finish(const std::string& path, uint64_t build_id) {
 }
 
 struct DocStore::Impl {
-  std::string payload;
+  MappedContainer file;  // the records stay in the mapped file, read on demand
   uint64_t n = 0;
   const char* dict = nullptr;
   size_t dict_size = 0;
@@ -145,8 +145,8 @@ DocStore::~DocStore() = default;
 DocStore DocStore::open(const std::string& path, uint64_t build_id) {
   DocStore ds;
   auto& m = *ds.impl_;
-  m.payload = read_container(path, kSpec, build_id);
-  const std::string& p = m.payload;
+  m.file = MappedContainer::open(path, kSpec, build_id);
+  const std::string_view p = m.file.payload();
   size_t at = 0;
   auto need = [&](size_t k) {
     if (at + k > p.size()) throw Error(path + ": document store layout is inconsistent");
@@ -182,11 +182,12 @@ DocStore DocStore::open(const std::string& path, uint64_t build_id) {
   if (m.ids.size() != m.n) throw Error(path + ": document store id list is inconsistent");
   for (uint32_t i = 0; i < m.n; ++i) m.by_id.emplace(m.ids[i], i);
   if (m.dict_size) m.ddict = ZSTD_createDDict(m.dict, m.dict_size);
+  m.file.release_pages();  // checksummed and parsed: records fault back in when a case is read
   return ds;
 }
 
 uint32_t DocStore::size() const { return static_cast<uint32_t>(impl_->n); }
-uint64_t DocStore::compressed_bytes() const { return impl_->payload.size(); }
+uint64_t DocStore::compressed_bytes() const { return impl_->file.payload().size(); }
 const std::string& DocStore::id(uint32_t i) const { return impl_->ids.at(i); }
 
 int64_t DocStore::find(const std::string& id) const {

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <istream>
 
 #include "container.h"
 #include "index_files.h"
@@ -98,7 +98,11 @@ Index Index::open(const std::string& dir) {
   for (const auto& r : refs) {
     FmIndex fm;
     {
-      std::istringstream in(read_container(r.dir + "/" + kFmFile, kFmSpec, r.build_id));
+      // Parsed in place from the mapped file, its pages dropped behind the parser: the load
+      // holds sdsl's structures and one window, not a copy of the file as well.
+      const auto file = MappedContainer::open(r.dir + "/" + kFmFile, kFmSpec, r.build_id);
+      ViewStreambuf buf(file.payload(), /*drop_behind=*/true);
+      std::istream in(&buf);
       fm.load(in, r.dir + "/" + kFmFile);
     }
     DocStore docs = DocStore::open(r.dir + "/" + kDocsFile, r.build_id);
