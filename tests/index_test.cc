@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
+#include "container.h"
 #include "lcr/core/error.h"
 #include "lcr/core/fs.h"
 #include "lcr/core/hash.h"
@@ -278,6 +281,56 @@ TEST_F(ShardedIndexTest, DamagedOrMixedShardsAreRefused) {
   fs::resize_file(d + "/shard-0002/fm.bin", fs::file_size(d + "/shard-0002/fm.bin") - 1);
   msg = open_error(d);
   EXPECT_EQ(msg.rfind(d + "/shard-0002/fm.bin: truncated or padded FM-index file", 0), 0u) << msg;
+}
+
+// Index::open parses the FM-index through ViewStreambuf over a mapped file, dropping pages
+// behind it. Oracle: the bytes written. Random reads and seeks, windows that cut pages, with
+// and without dropping (a dropped page must come back from the file, not as zeros).
+TEST(Container, MappedPayloadReadsBackThroughWindowsAndSeeks) {
+  test::TempDir dir;
+  std::mt19937_64 rng(7);
+  std::string bytes(3'000'017, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng());
+  const ContainerSpec spec{"LCRTEST1", 3, "test"};
+  write_container(dir.file("t.bin"), spec, 42, bytes);
+  const auto file = MappedContainer::open(dir.file("t.bin"), spec, 42);
+  ASSERT_TRUE(file.payload() == bytes);
+  file.release_pages();
+  for (const bool drop : {false, true}) {
+    ViewStreambuf buf(file.payload(), drop, 8192 + 13);
+    std::istream in(&buf);
+    size_t pos = 0;
+    std::string got;
+    for (int k = 0; k < 3000; ++k) {
+      if (rng() % 8 == 0) {
+        pos = rng() % (bytes.size() + 1);
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(pos));
+        ASSERT_TRUE(in) << pos;
+        ASSERT_EQ(static_cast<size_t>(in.tellg()), pos);
+      }
+      const size_t n = rng() % 30000;
+      got.resize(n);
+      in.read(got.data(), static_cast<std::streamsize>(n));
+      const auto r = static_cast<size_t>(in.gcount());
+      ASSERT_EQ(r, std::min(n, bytes.size() - pos)) << "drop " << drop << " at " << pos;
+      ASSERT_TRUE(got.compare(0, r, bytes, pos, r) == 0) << "drop " << drop << " at " << pos;
+      pos += r;
+      if (!in) in.clear();
+    }
+    in.clear();
+    in.seekg(-5, std::ios::end);
+    got.assign(5, '\0');
+    in.read(got.data(), 5);
+    EXPECT_TRUE(in && got == bytes.substr(bytes.size() - 5));
+    in.seekg(1, std::ios::end);
+    EXPECT_FALSE(in);  // past the end is refused, not clamped
+  }
+  // The build id is checked before anything is mapped.
+  EXPECT_EQ(test::error_of([&] { MappedContainer::open(dir.file("t.bin"), spec, 43); }),
+            dir.file("t.bin") + ": belongs to build 000000000000002a, but the manifest names "
+                                "build 000000000000002b; the index directory mixes two builds, "
+                                "rebuild it");
 }
 
 TEST(IndexDir, MissingDirectoryIsNamed) {
