@@ -37,29 +37,30 @@ if [ "${NAIVE:-0}" = 1 ]; then
 fi
 
 Q=$D/dev_queries.jsonl
-timed() {  # name command...: runs, records seconds
+timed() {  # name command...: runs it, records the median seconds per query it reports
   local name=$1; shift
-  local t0=$(date +%s.%N); "$@"; local t1=$(date +%s.%N)
-  echo "$name $(echo "$t1 - $t0" | bc)" >> "$W/runs/times"
+  "$@" 2>&1 | tee "$W/runs/$name.log" >&2
+  echo "$name $(grep -o 'median [0-9.]* s' "$W/runs/$name.log" | tail -1 | cut -d' ' -f2)" >> "$W/runs/times"
 }
 : > "$W/runs/times"
 S="$L search --index $W/index --device $DEVICE --top-k 1000"
+T="--batch 1"  # timed runs search one query at a time: the median is a query's latency
 for mode in terms parser; do
   timed bm25-$mode $L baseline bm25 search --db "$W/bm25" --queries "$Q" --query-mode $mode --k 1000 --run "$W/runs/bm25-$mode.p1"
   $L baseline bm25 search --db "$W/bm25" --queries "$Q" --query-mode $mode --pool "$D/dev_pools.tsv" --run "$W/runs/bm25-$mode.p2"
 done
-timed extractor $S --extractor "$W/data" --queries "$Q" --run "$W/runs/extractor.p1"
+timed extractor $S $T --extractor "$W/data" --queries "$Q" --run "$W/runs/extractor.p1"
 $S --extractor "$W/data" --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/extractor.p2"
 for m in model model-naive; do
   [ -f "$W/$m.ckpt" ] || continue
-  timed $m $S --model "$W/$m.ckpt" --queries "$Q" --run "$W/runs/$m.p1"
+  timed $m $S $T --model "$W/$m.ckpt" --queries "$Q" --run "$W/runs/$m.p1"
   $S --model "$W/$m.ckpt" --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/$m.p2"
 done
 # Charge feedback (docs/search.md): in the engine for the model, by bench/charge_feedback.py
 # (the same re-scoring) on the BM25 runs, so both sides get it.
 FB=${FEEDBACK:-1}
 if [ -f "$W/model.ckpt" ]; then
-  timed model-feedback $S --model "$W/model.ckpt" --charge-feedback "$FB" --queries "$Q" --run "$W/runs/model-feedback.p1"
+  timed model-feedback $S $T --model "$W/model.ckpt" --charge-feedback "$FB" --queries "$Q" --run "$W/runs/model-feedback.p1"
   $S --model "$W/model.ckpt" --charge-feedback "$FB" --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/model-feedback.p2"
 fi
 for mode in terms parser; do
@@ -69,12 +70,12 @@ for mode in terms parser; do
   done
 done
 if [ -f "$W/model.ckpt" ]; then
-  timed model-no-first-tokens $S --model "$W/model.ckpt" --no-first-tokens --queries "$Q" --run "$W/runs/model-no-first-tokens.p1"
+  timed model-no-first-tokens $S $T --model "$W/model.ckpt" --no-first-tokens --queries "$Q" --run "$W/runs/model-no-first-tokens.p1"
   $S --model "$W/model.ckpt" --no-first-tokens --queries "$Q" --pools "$D/dev_pools.tsv" --run "$W/runs/model-no-first-tokens.p2"
 fi
 
 echo
-echo "| method | P1 P@5 | P1 P@10 | P1 MAP | P1 NDCG@10 | P2 P@5 | P2 MAP | P2 NDCG@30 | s/query |"
+echo "| method | P1 P@5 | P1 P@10 | P1 MAP | P1 NDCG@10 | P2 P@5 | P2 MAP | P2 NDCG@30 | median s/query |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for p1 in "$W"/runs/*.p1; do
   name=$(basename "$p1" .p1)
@@ -86,8 +87,7 @@ for p1 in "$W"/runs/*.p1; do
 import json, sys
 name, secs, a, b = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
 m1, m2 = a["metrics"], b["metrics"]
-q = 53
-s = f"{float(secs)/q:.2f}" if secs else ""
+s = f"{float(secs):.2f}" if secs else ""
 print(f"| {name} | {m1['P@5']:.3f} | {m1['P@10']:.3f} | {m1['MAP']:.3f} | {m1['NDCG@10']:.3f} | {m2['P@5']:.3f} | {m2['MAP']:.3f} | {m2['NDCG@30']:.3f} | {s} |")
 PY
 done

@@ -60,7 +60,8 @@ int run_search(const Args& args) {
   }
   const auto st = baseline::search_to_run(db, queries, run, o);
   std::cout << "wrote " << run << ": " << st.queries << " queries, query mode "
-            << baseline::query_mode_name(o.mode) << "\n";
+            << baseline::query_mode_name(o.mode) << "; " << per_query_summary(st.query_seconds)
+            << "\n";
   if (st.empty_rankings)
     std::cerr << "lcr baseline bm25 search: note: " << st.empty_rankings
               << " queries matched no case\n";

@@ -34,12 +34,6 @@ std::vector<int> parse_list(const std::string& s, const std::string& name) {
   return out;
 }
 
-double pct(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
-
 int run_bench_decode(const Args& args) {
   po::options_description desc("lcr bench decode");
   std::string index_dir, model_path, queries_path, json_out, beams = "5,15,30", batches = "1,8",
@@ -150,8 +144,8 @@ int run_bench_decode(const Args& args) {
                             {"model_share", sum.model_seconds / total},
                             {"index_share", sum.index_seconds / total},
                             {"other_share", sum.other_seconds / total},
-                            {"latency_p50_s", pct(lat, 0.5)},
-                            {"latency_p95_s", pct(lat, 0.95)},
+                            {"latency_p50_s", percentile(lat, 0.5)},
+                            {"latency_p95_s", percentile(lat, 0.95)},
                             {"total_s", total},
                             {"index_calls",
                              {{"can_follow", sum.follow_calls},
@@ -169,7 +163,7 @@ int run_bench_decode(const Args& args) {
             constrained ? "FM-index" : "none", beam, batch, n / total,
             static_cast<double>(sum.steps) / total, static_cast<double>(sum.rows) / total,
             100 * sum.model_seconds / total, 100 * sum.index_seconds / total,
-            100 * sum.other_seconds / total, pct(lat, 0.5), pct(lat, 0.95),
+            100 * sum.other_seconds / total, percentile(lat, 0.5), percentile(lat, 0.95),
             constrained ? (std::to_string(static_cast<int>(
                                std::lround(100 * (total / unconstrained_total - 1)))) +
                            "%")

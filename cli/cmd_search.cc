@@ -128,12 +128,18 @@ int write_run(const QueryFn& run_queries, const std::string& queries_path,
     while (in >> q >> d) pool[q].push_back(d);
   }
   std::ostringstream out;
+  std::vector<double> query_seconds;
   Progress progress("search: queries", queries.size(), "queries");
   for (size_t i = 0; i < queries.size(); i += batch) {
     std::vector<std::string> texts;
     for (size_t k = i; k < std::min(queries.size(), i + batch); ++k)
       texts.push_back(queries[k].second);
+    const auto t0 = std::chrono::steady_clock::now();
     auto results = run_queries(texts);
+    // A batch is decoded together: each of its queries is given an equal share of its time.
+    const double each = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+                        static_cast<double>(texts.size());
+    query_seconds.insert(query_seconds.end(), texts.size(), each);
     for (size_t k = 0; k < results.size(); ++k) {
       const auto& qid = queries[i + k].first;
       int rank = 0;
@@ -154,7 +160,9 @@ int write_run(const QueryFn& run_queries, const std::string& queries_path,
   }
   progress.finish();
   write_file_atomic(run_path, out.str());
-  std::fprintf(stderr, "wrote %s (%zu queries)\n", run_path.c_str(), queries.size());
+  std::fprintf(stderr, "wrote %s (%zu queries; %s%s)\n", run_path.c_str(), queries.size(),
+               per_query_summary(query_seconds).c_str(),
+               batch > 1 ? ", a batch's time shared among its queries" : "");
   return 0;
 }
 

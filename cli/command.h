@@ -39,6 +39,12 @@ bool parse_options(const std::string& command, const Args& args,
                    boost::program_options::variables_map& vm,
                    const boost::program_options::positional_options_description* pos = nullptr);
 
+/// The q-quantile (0..1) of `v`, nearest rank; 0 for an empty vector.
+double percentile(std::vector<double> v, double q);
+/// "per query: median 0.412 s, p95 1.203 s, mean 0.530 s": what a batch command prints of its
+/// per-query wall times (empty for none).
+std::string per_query_summary(const std::vector<double>& seconds);
+
 }  // namespace lcr::cli
 
 #define LCR_CONCAT_(a, b) a##b

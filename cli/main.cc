@@ -41,6 +41,24 @@ bool parse_options(const std::string& command, const Args& args,
   return true;
 }
 
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto at = static_cast<size_t>(q * static_cast<double>(v.size()));
+  return v[std::min(v.size() - 1, at)];
+}
+
+std::string per_query_summary(const std::vector<double>& seconds) {
+  if (seconds.empty()) return "";
+  double sum = 0;
+  for (double x : seconds) sum += x;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "per query: median %.3f s, p95 %.3f s, mean %.3f s",
+                percentile(seconds, 0.5), percentile(seconds, 0.95),
+                sum / static_cast<double>(seconds.size()));
+  return buf;
+}
+
 }  // namespace lcr::cli
 
 namespace {

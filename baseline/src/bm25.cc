@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -241,6 +242,7 @@ Bm25SearchStats search_to_run(const std::string& db_dir, const std::string& quer
       throw Error(queries_path + ":" + std::to_string(q.line) + ": query id '" + q.id +
                   "' contains whitespace, which a TREC run cannot hold");
   for (const auto& q : queries) {
+    const auto t0 = std::chrono::steady_clock::now();
     std::vector<eval::RunEntry> ranking;
     if (use_pools) {
       auto p = pools.find(q.id);
@@ -254,6 +256,8 @@ Bm25SearchStats search_to_run(const std::string& db_dir, const std::string& quer
     } else {
       ranking = searcher.search(query_text(q.text), options.k);
     }
+    st.query_seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (ranking.empty() || ranking.front().score <= 0) ++st.empty_rankings;
     eval::write_run_lines(run, q.id, ranking, options.tag);
     ++st.queries;

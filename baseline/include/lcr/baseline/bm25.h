@@ -99,6 +99,7 @@ struct Bm25SearchStats {
   uint64_t empty_rankings = 0;         // queries that matched nothing
   uint64_t queries_without_pool = 0;   // with pools: queries with no pool (no lines written)
   uint64_t pool_ids_not_indexed = 0;   // with pools: pool ids absent from the index
+  std::vector<double> query_seconds;   // wall time of each query's search, in query order
 };
 
 /// Searches every query of a JSONL file (`id`, `text`; read with lcr::CorpusReader) and
