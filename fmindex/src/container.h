@@ -25,7 +25,9 @@ void write_container(const std::string& path, const ContainerSpec& spec, uint64_
 /// The payload is a view into the mapping and lives as long as this object. Its pages belong
 /// to the kernel's file cache, not to the heap: opening a 1 GB document store copies nothing,
 /// the checksum pass gives each step's pages back as it goes, and later reads fault in only
-/// what they touch. Throws lcr::Error with an exact message naming the file.
+/// what they touch. Throws lcr::Error with an exact message naming the file. A file shortened
+/// while mapped would fault on access; index files are never rewritten in place (a build
+/// writes a new directory and swaps it in), so an open index keeps its own files.
 class MappedContainer {
  public:
   MappedContainer() = default;
