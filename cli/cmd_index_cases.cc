@@ -41,8 +41,6 @@ int run_cases(const Args& args) {
     if (!fin) throw Error(file + ": cannot open the texts file");
   }
   std::istream& in = file == "-" ? std::cin : fin;
-  std::vector<fm::Occurrence> occ;
-  std::vector<uint32_t> cases;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto tokens = line.empty() ? std::vector<int32_t>{} : idx.encode(line);
@@ -54,14 +52,8 @@ int run_cases(const Args& args) {
     } else if (max_occurrences && s.count() > max_occurrences) {
       j["skipped"] = true;
     } else {
-      occ.clear();
-      idx.fm().locate(s, 0, &occ);
-      cases.clear();
-      for (const auto& o : occ) cases.push_back(o.case_index);
-      std::sort(cases.begin(), cases.end());
-      cases.erase(std::unique(cases.begin(), cases.end()), cases.end());
       nlohmann::ordered_json ids = nlohmann::ordered_json::array();
-      for (uint32_t c : cases) {
+      for (uint32_t c : idx.fm().locate_cases(s, 0)) {
         if (no_ids)
           ids.push_back(c);
         else

@@ -33,6 +33,18 @@ class CopyModel : public test::PrefixStepModel {
   }
 };
 
+// Writes `corpus` (JSONL) into `dir`, indexes it with a 400-piece tokenizer and opens it.
+fm::Index build_small_index(const test::TempDir& dir, const std::string& corpus) {
+  test::write_text(dir.file("c.jsonl"), corpus);
+  fm::IndexBuildOptions bo;
+  bo.corpus = dir.file("c.jsonl");
+  bo.out = dir.file("idx");
+  bo.tokenizer_options.vocab_size = 400;
+  bo.tokenizer_options.quiet = true;
+  fm::build_index(bo);
+  return fm::Index::open(dir.file("idx"));
+}
+
 std::string error_of(const std::string& q) {
   return test::error_of([&] { validate_query(q, 100); });
 }
@@ -66,14 +78,7 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
     corpus += "{\"id\":\"c" + std::to_string(i) + "\",\"title\":\"案" + std::to_string(i) +
               "\",\"text\":\"经审理查明，被告人某" + std::to_string(i) + acts[i % 4] +
               "。本院认为其行为构成犯罪。\"}\n";
-  test::write_text(dir.file("c.jsonl"), corpus);
-  fm::IndexBuildOptions bo;
-  bo.corpus = dir.file("c.jsonl");
-  bo.out = dir.file("idx");
-  bo.tokenizer_options.vocab_size = 400;
-  bo.tokenizer_options.quiet = true;
-  fm::build_index(bo);
-  auto index = fm::Index::open(dir.file("idx"));
+  auto index = build_small_index(dir, corpus);
   CopyModel model(index.tokenizer().vocab_size(), index.tokenizer().bos_id(),
                   index.tokenizer().eos_id());
   SearchOptions so;
@@ -132,14 +137,7 @@ TEST(Searcher, ChargeFeedbackFollowsTheHandWorkedScores) {
   for (int i = 0; i < 20; ++i)
     add("d" + std::to_string(i), "危险驾驶罪",
         "经审理查明，被告人醉酒驾驶机动车，血液酒精含量" + std::to_string(100 + i) + "毫克。");
-  test::write_text(dir.file("c.jsonl"), corpus);
-  fm::IndexBuildOptions bo;
-  bo.corpus = dir.file("c.jsonl");
-  bo.out = dir.file("idx");
-  bo.tokenizer_options.vocab_size = 400;
-  bo.tokenizer_options.quiet = true;
-  fm::build_index(bo);
-  auto index = fm::Index::open(dir.file("idx"));
+  auto index = build_small_index(dir, corpus);
   const double lp = std::log(0.3);
   const std::vector<std::vector<std::pair<std::string, double>>> elements = {
       {{"秘密窃取他人财物", lp}, {"超市门口相遇", lp}}};

@@ -72,6 +72,7 @@ TEST(ShardedFm, AnswersEqualBruteForceOverTheWholeCorpus) {
       }
       std::set<uint32_t> docs;
       for (const auto& o : all) docs.insert(o.case_index);
+      EXPECT_EQ(fm.locate_cases(s, 0), std::vector<uint32_t>(docs.begin(), docs.end()));
       auto df = fm.doc_freq(s);
       EXPECT_TRUE(df.exact);
       EXPECT_EQ(df.value, docs.size());

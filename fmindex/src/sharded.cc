@@ -190,6 +190,17 @@ void ShardedFm::locate(const State& s, size_t limit, std::vector<Occurrence>* ou
   }
 }
 
+std::vector<uint32_t> ShardedFm::locate_cases(const State& s, size_t limit) const {
+  std::vector<Occurrence> occ;
+  locate(s, limit, &occ);
+  std::vector<uint32_t> cases;
+  cases.reserve(occ.size());
+  for (const auto& o : occ) cases.push_back(o.case_index);
+  std::sort(cases.begin(), cases.end());
+  cases.erase(std::unique(cases.begin(), cases.end()), cases.end());
+  return cases;
+}
+
 DocFreq ShardedFm::doc_freq(const State& s, uint64_t exact_limit) const {
   DocFreq d{0, true};
   for (size_t i = 0; i < s.shards; ++i) {

@@ -94,19 +94,8 @@ class ChargeShares {
   const std::vector<uint32_t>& holders_of(const std::string& text) {
     auto it = holders_.find(text);
     if (it != holders_.end()) return it->second;
-    std::vector<uint32_t> cases;
-    fm::State s = index_.fm().root();
-    for (int32_t t : index_.encode(text)) {
-      s = index_.fm().extend(s, t);
-      if (s.empty()) break;
-    }
-    if (!s.empty()) {
-      index_.fm().locate(s, limit_, &occ_);
-      for (const auto& o : occ_) cases.push_back(o.case_index);
-      std::sort(cases.begin(), cases.end());
-      cases.erase(std::unique(cases.begin(), cases.end()), cases.end());
-    }
-    return holders_.emplace(text, std::move(cases)).first->second;
+    const auto s = index_.fm().find(index_.encode(text));
+    return holders_.emplace(text, index_.fm().locate_cases(s, limit_)).first->second;
   }
   const std::vector<std::string>& charges_of(uint32_t d) {
     if (!loaded_[d]) {
@@ -122,7 +111,6 @@ class ChargeShares {
   std::vector<std::vector<std::string>> charges_;
   std::vector<char> loaded_;
   std::unordered_map<std::string, std::vector<uint32_t>> holders_;
-  std::vector<fm::Occurrence> occ_;
 };
 
 json options_json(const TrainDataOptions& o) {

@@ -71,6 +71,8 @@ class ShardedFm {
   /// shared among shards in proportion to their counts, so no shard is left out because of
   /// its place in the list.
   void locate(const State& s, size_t limit, std::vector<Occurrence>* out) const;
+  /// The distinct cases of those occurrences (`locate` with the same limit), ascending.
+  std::vector<uint32_t> locate_cases(const State& s, size_t limit) const;
   /// Distinct cases: the per-shard figures summed (shards hold disjoint cases); exact when
   /// every shard's count is at most `exact_limit`.
   DocFreq doc_freq(const State& s, uint64_t exact_limit = 4096) const;
