@@ -137,6 +137,8 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(Transformer& model, const Tr
 }
 
 TrainResult run(const TrainJob& job) {
+  // The time budget counts from here: model set-up and the optimizer are part of the run.
+  const auto budget_start = std::chrono::steady_clock::now();
   const TrainOptions& o = job.options;
   const TrainingData& data = *job.data;
   TrainResult result;
@@ -192,7 +194,7 @@ TrainResult run(const TrainJob& job) {
       break;
     }
     const double minutes =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60;
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - budget_start).count() / 60;
     if (o.max_minutes > 0 && minutes >= o.max_minutes) {
       result.stop_reason = "time budget";
       break;

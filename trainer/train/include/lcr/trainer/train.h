@@ -35,7 +35,8 @@ struct TrainOptions {
   int64_t valid_pairs = 500;    // valid pairs scored, evenly spaced over the split; 0 = all
   int64_t save_every = 1000;    // checkpoint every N steps (0 = only at the end)
   int64_t log_every = 100;      // a log line every N steps when stderr is not a terminal
-  double max_minutes = 0;       // wall-clock budget; 0 = none. Saves, then stops.
+  // Wall-clock budget in minutes, model set-up included; 0 = none. Saves, then stops.
+  double max_minutes = 0;
   int64_t stop_after = 0;       // stop (and save) after this step; 0 = run the schedule
   std::string device = "auto";  // auto | cpu | cuda
   bool amp = true;              // bf16 autocast on CUDA (ignored on CPU)
