@@ -54,6 +54,8 @@ int run_train(const Args& args) {
        "label smoothing")  //
       ("batch-tokens", po::value(&o.batch_tokens)->default_value(o.batch_tokens),
        "padded source+target tokens per batch")  //
+      ("batch-by", po::value(&o.batch_by)->default_value(o.batch_by),
+       "source: all pairs of a source in one batch, the source encoded once | pair")  //
       ("seed", po::value(&o.seed)->default_value(o.seed),
        "seed: initialisation, dropout, data order")  //
       ("valid-every", po::value(&o.valid_every)->default_value(o.valid_every),

@@ -9,4 +9,6 @@ endif()
 if(TARGET lcr_trainer)
   lcr_add_test(model_train_test SOURCES model_train_test.cc
                LIBS lcr::trainer nlohmann_json::nlohmann_json LABELS torch)
+  target_include_directories(model_train_test PRIVATE
+                             ${PROJECT_SOURCE_DIR}/trainer/train/src)  # data.h: make_batches
 endif()

@@ -147,6 +147,57 @@ TEST(ModelStep, StateOfOtherSizesIsRefused) {
   }
 }
 
+// Training by source: a source row with `group` target rows gives the logits and gradients of
+// one copy of the source per target (the by-pair layout), padding rows included.
+TEST(ModelForward, GroupedTargetsMatchOneSourceRowPerTarget) {
+  ModelOptions o = small_options();
+  o.dropout = 0;
+  Checkpoint ck = random_checkpoint(o, 5);
+  Transformer grouped(o), copied(o);
+  module_from_bytes(*grouped, ck.model_state, "test");
+  module_from_bytes(*copied, ck.model_state, "test");
+  const int64_t G = 3;
+  const std::vector<std::vector<int32_t>> sources = {{5, 6, 7}, {8, 9, 10, 11, 12, 13, 14}, {15}};
+  // Targets per source (BOS first), of different lengths; source 2 has one: two padding rows.
+  const std::vector<std::vector<std::vector<int64_t>>> targets = {
+      {{o.bos_id, 20, 21}, {o.bos_id, 22}, {o.bos_id, 23, 24, 25, 26}},
+      {{o.bos_id, 27, 28, 29}, {o.bos_id, 30, 31}, {o.bos_id}},
+      {{o.bos_id, 32, 33}}};
+  std::vector<std::vector<int64_t>> src_rows, src_copies, tgt_rows, tgt_real;
+  for (size_t s = 0; s < sources.size(); ++s) {
+    src_rows.push_back(grouped->prepare_source(sources[s]));
+    for (int64_t g = 0; g < G; ++g) {
+      const bool real = g < static_cast<int64_t>(targets[s].size());
+      tgt_rows.push_back(real ? targets[s][static_cast<size_t>(g)] : std::vector<int64_t>{});
+      if (real) tgt_real.push_back(tgt_rows.back()), src_copies.push_back(src_rows.back());
+    }
+  }
+  auto lg = grouped->forward(grouped->pad_batch(src_rows, torch::kCPU),
+                             grouped->pad_batch(tgt_rows, torch::kCPU), G);
+  auto lc = copied->forward(copied->pad_batch(src_copies, torch::kCPU),
+                            copied->pad_batch(tgt_real, torch::kCPU));
+  // The grouped rows that hold a target, in order, and a loss over each one's real positions.
+  std::vector<int64_t> keep;
+  for (size_t r = 0; r < tgt_rows.size(); ++r)
+    if (!tgt_rows[r].empty()) keep.push_back(static_cast<int64_t>(r));
+  lg = lg.index_select(0, torch::tensor(keep));
+  ASSERT_EQ(lg.sizes(), lc.sizes());
+  auto mask = copied->pad_batch(tgt_real, torch::kCPU).ne(o.pad_id).unsqueeze(-1);
+  EXPECT_TRUE(torch::allclose(lg.masked_select(mask), lc.masked_select(mask), 1e-4, 1e-5));
+  (torch::log_softmax(lg, -1).select(-1, 3) * mask.squeeze(-1)).sum().backward();
+  (torch::log_softmax(lc, -1).select(-1, 3) * mask.squeeze(-1)).sum().backward();
+  auto pg = grouped->named_parameters(), pc = copied->named_parameters();
+  for (const auto& kv : pg) {
+    SCOPED_TRACE(kv.key());
+    ASSERT_TRUE(kv.value().grad().defined());
+    EXPECT_TRUE(torch::allclose(kv.value().grad(), pc[kv.key()].grad(), 1e-4, 1e-5));
+  }
+  // Target rows must be sources x group.
+  EXPECT_THROW(grouped->forward(grouped->pad_batch(src_rows, torch::kCPU),
+                                grouped->pad_batch(tgt_rows, torch::kCPU), 2),
+               Error);
+}
+
 TEST(ModelStep, ParameterCountMatchesModule) {
   const ModelOptions o = small_options();
   Transformer m(o);

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "data.h"
 #include "fake_step_model.h"
 #include "lcr/core/error.h"
 #include "lcr/model/step_model.h"
@@ -95,6 +101,63 @@ TEST_F(TrainTest, ResumeFollowsTheUninterruptedRun) {
   EXPECT_EQ(load_checkpoint(a.out).model_state, load_checkpoint(b.out).model_state);
 }
 
+// Several targets per source: the tiny pairs plus a second (and third) span of some sources.
+test::Pairs multi_target_pairs() {
+  test::Pairs p = test::tiny_pairs();
+  const auto& t = test::tiny_pairs();
+  p.push_back({t[0].first, "价值三千元"});
+  p.push_back({t[1].first, "驾驶机动车"});
+  p.push_back({t[0].first, "他人手机"});
+  p.push_back({t[4].first, "海洛因五克"});
+  return p;
+}
+
+// With the whole data in one batch, no dropout and no smoothing, a by-source run takes the
+// steps of a by-pair run: same pairs, same token-mean loss, each source encoded once instead
+// of once per target.
+TEST_F(TrainTest, BySourceTakesTheStepsOfByPair) {
+  test::write_training_data(data_, *tok_, multi_target_pairs());
+  TrainOptions a = options("pair.lcr");
+  a.steps = 8;
+  a.warmup_steps = 2;
+  a.batch_tokens = 1 << 20;  // one batch
+  a.batch_by = "pair";
+  TrainOptions b = a;
+  b.out = dir_.file("source.lcr");
+  b.batch_by = "source";
+  TrainResult ra = train(a), rb = train(b);
+  ASSERT_EQ(ra.losses.size(), 8u);
+  ASSERT_EQ(rb.losses.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) EXPECT_NEAR(ra.losses[i], rb.losses[i], 1e-4) << i;
+  EXPECT_LT(rb.losses.back(), rb.losses.front() - 0.5);
+}
+
+// A checkpoint from before --batch-by (no "batch_by" in its schedule) resumes by pair, the
+// batching it was trained with, whatever the options say.
+TEST_F(TrainTest, CheckpointWithoutBatchByResumesByPair) {
+  test::write_training_data(data_, *tok_, multi_target_pairs());
+  TrainOptions a = options("a.lcr");
+  a.steps = 10;
+  a.warmup_steps = 2;
+  a.batch_by = "pair";
+  TrainResult full = train(a);
+  TrainOptions b = a;
+  b.out = dir_.file("b.lcr");
+  b.stop_after = 4;
+  train(b);
+  Checkpoint c = load_checkpoint(b.out);
+  auto state = nlohmann::json::parse(c.trainer_state);
+  ASSERT_EQ(state["schedule"].erase("batch_by"), 1u);
+  c.trainer_state = state.dump();
+  save_checkpoint(b.out, c);
+  b.stop_after = 0;
+  b.resume = true;
+  b.batch_by = "source";  // ignored on resume
+  TrainResult rest = train(b);
+  ASSERT_EQ(rest.losses.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(rest.losses[i], full.losses[4 + i]) << 4 + i;
+}
+
 TEST_F(TrainTest, ValidLossAndTimeBudget) {
   test::write_training_data(data_, *tok_, test::tiny_pairs(), 2);
   TrainOptions o = options("v.lcr");
@@ -142,6 +205,55 @@ TEST_F(TrainTest, RefusesMismatchedTokenizerDataAndOverwrite) {
                                            "\n");
   EXPECT_EQ(error_of([&] { train(options("bad.lcr")); }),
             data_ + "/pairs.jsonl:2: \"split\" must be \"train\" or \"valid\", not \"test\"");
+}
+
+// make_batches on random data: every example once; by source, a source's examples are
+// consecutive and in one batch; each batch within the token budget unless it is one unit.
+TEST(TrainBatches, EveryExampleOnceSourcesWholeWithinBudget) {
+  std::mt19937 rng(11);
+  train_detail::TrainingData d;
+  for (int s = 0; s < 60; ++s)
+    d.sources.emplace_back(std::uniform_int_distribution<int>(1, 40)(rng), 7);
+  for (int e = 0; e < 400; ++e) {
+    train_detail::Example x;
+    // Skewed: a few sources get many targets.
+    x.source = static_cast<uint32_t>(std::min(
+        59, static_cast<int>(std::exponential_distribution<double>(0.08)(rng))));
+    x.target.assign(std::uniform_int_distribution<size_t>(1, 12)(rng), 3);
+    d.train.push_back(x);
+  }
+  for (bool by_source : {false, true})
+    for (int64_t budget : {16, 200, 1000, 5000}) {
+      SCOPED_TRACE(std::string(by_source ? "source" : "pair") + " " + std::to_string(budget));
+      auto batches = train_detail::make_batches(d, d.train, budget, by_source);
+      std::vector<int> seen(d.train.size(), 0);
+      std::set<uint32_t> done_sources;
+      for (const auto& b : batches) {
+        ASSERT_FALSE(b.empty());
+        std::map<uint32_t, size_t> per_source;
+        size_t src = 0, tgt = 0, units = 0;
+        for (size_t k = 0; k < b.size(); ++k) {
+          const auto& x = d.train[b[k]];
+          ++seen[b[k]];
+          src = std::max(src, d.sources[x.source].size() + 1);
+          tgt = std::max(tgt, x.target.size());
+          const bool new_unit = !by_source || k == 0 || d.train[b[k - 1]].source != x.source;
+          units += new_unit;
+          if (by_source && new_unit) ASSERT_TRUE(done_sources.insert(x.source).second);
+          ++per_source[x.source];
+        }
+        size_t group = 1;
+        if (by_source)
+          for (const auto& [s, n] : per_source) group = std::max(group, n);
+        if (units > 1) EXPECT_LE(static_cast<int64_t>(units * (src + group * tgt)), budget);
+      }
+      for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], 1) << i;
+      if (by_source) {  // sources whole: each appeared as one unit, and all did
+        std::set<uint32_t> all;
+        for (const auto& x : d.train) all.insert(x.source);
+        EXPECT_EQ(done_sources, all);
+      }
+    }
 }
 
 // With a beam that holds every sequence, beam search returns the exact best sequences.

@@ -150,8 +150,11 @@ torch::Tensor TransformerImpl::encode(const torch::Tensor& src) {
 }
 
 torch::Tensor TransformerImpl::decode(const torch::Tensor& tgt_in, const torch::Tensor& memory,
-                                      const torch::Tensor& src) {
-  const int64_t T = tgt_in.size(1);
+                                      const torch::Tensor& src, int64_t group) {
+  const int64_t T = tgt_in.size(1), N = memory.size(0), d = options.d_model;
+  if (group < 1 || tgt_in.size(0) != N * group)
+    throw Error("model: " + std::to_string(tgt_in.size(0)) + " target rows for " +
+                std::to_string(N) + " sources in groups of " + std::to_string(group));
   if (T > options.max_target_len)
     throw Error("model: target of " + std::to_string(T) + " positions exceeds max_target_len " +
                 std::to_string(options.max_target_len));
@@ -171,16 +174,20 @@ torch::Tensor TransformerImpl::decode(const torch::Tensor& tgt_in, const torch::
     auto qkv = sa->qkv(l->ln1(x)).chunk(3, -1);
     x = x + drop(sa->attend(sa->split(qkv[0]), sa->split(qkv[1]), sa->split(qkv[2]), causal));
     auto& ca = l->cross_attn;
+    // Each source's keys and values once; its `group` targets are one query sequence of
+    // group * T positions (no mask between them: cross-attention queries are independent).
     auto kv = ca->kv(memory).chunk(2, -1);
-    x = x +
-        drop(ca->attend(ca->split(ca->q(l->ln2(x))), ca->split(kv[0]), ca->split(kv[1]), src_pad));
+    auto q = ca->q(l->ln2(x)).reshape({N, group * T, d});
+    auto ctx = ca->attend(ca->split(q), ca->split(kv[0]), ca->split(kv[1]), src_pad);
+    x = x + drop(ctx.reshape({N * group, T, d}));
     x = x + drop(l->ffn(l->ln3(x)));
   }
   return logits(x);
 }
 
-torch::Tensor TransformerImpl::forward(const torch::Tensor& src, const torch::Tensor& tgt_in) {
-  return decode(tgt_in, encode(src), src);
+torch::Tensor TransformerImpl::forward(const torch::Tensor& src, const torch::Tensor& tgt_in,
+                                       int64_t group) {
+  return decode(tgt_in, encode(src), src, group);
 }
 
 DecoderCache TransformerImpl::start(const torch::Tensor& src, const torch::Tensor& memory) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
+#include <tuple>
 #include <unordered_map>
 
 #include "lcr/core/error.h"
@@ -137,9 +138,63 @@ TrainingData load_training_data(const std::string& dir, const Tokenizer& tok, in
   return d;
 }
 
+namespace {
+
+// Source mode: the examples of one source stay together, so the batch encodes that source
+// once for all of them. Groups are sorted by (source length, targets, longest target) and
+// cut so that groups x (longest source + 1 + most targets x longest target) <= batch_tokens.
+std::vector<std::vector<uint32_t>> batches_by_source(const TrainingData& data,
+                                                     const std::vector<Example>& examples,
+                                                     int64_t batch_tokens) {
+  std::vector<std::vector<uint32_t>> groups;
+  std::vector<int64_t> group_of(data.sources.size(), -1);
+  for (uint32_t i = 0; i < examples.size(); ++i) {
+    int64_t& g = group_of[examples[i].source];
+    if (g < 0) g = static_cast<int64_t>(groups.size()), groups.emplace_back();
+    groups[static_cast<size_t>(g)].push_back(i);
+  }
+  struct Shape {
+    size_t src, n, tgt;
+  };
+  std::vector<Shape> shape(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    size_t t = 0;
+    for (uint32_t i : groups[g]) t = std::max(t, examples[i].target.size());
+    shape[g] = {data.sources[examples[groups[g][0]].source].size() + 1, groups[g].size(), t};
+  }
+  std::vector<uint32_t> order(groups.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::tie(shape[a].src, shape[a].n, shape[a].tgt) <
+           std::tie(shape[b].src, shape[b].n, shape[b].tgt);
+  });
+  std::vector<std::vector<uint32_t>> batches;
+  std::vector<uint32_t> cur;
+  size_t rows = 0, max_src = 0, max_n = 0, max_tgt = 0;
+  for (uint32_t g : order) {
+    const size_t s = std::max(max_src, shape[g].src), n = std::max(max_n, shape[g].n),
+                 t = std::max(max_tgt, shape[g].tgt);
+    if (rows > 0 && static_cast<int64_t>((rows + 1) * (s + n * t)) > batch_tokens) {
+      batches.push_back(std::move(cur));
+      cur.clear();
+      rows = max_src = max_n = max_tgt = 0;
+    }
+    cur.insert(cur.end(), groups[g].begin(), groups[g].end());
+    ++rows;
+    max_src = std::max(max_src, shape[g].src);
+    max_n = std::max(max_n, shape[g].n);
+    max_tgt = std::max(max_tgt, shape[g].tgt);
+  }
+  if (!cur.empty()) batches.push_back(std::move(cur));
+  return batches;
+}
+
+}  // namespace
+
 std::vector<std::vector<uint32_t>> make_batches(const TrainingData& data,
                                                 const std::vector<Example>& examples,
-                                                int64_t batch_tokens) {
+                                                int64_t batch_tokens, bool by_source) {
+  if (by_source) return batches_by_source(data, examples, batch_tokens);
   std::vector<uint32_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0u);
   auto src_len = [&](uint32_t i) { return data.sources[examples[i].source].size() + 1; };

@@ -38,12 +38,15 @@ struct TrainingData {
 TrainingData load_training_data(const std::string& dir, const Tokenizer& tokenizer,
                                 int max_source_len, int max_target_len);
 
-/// Example indices per batch. Examples are sorted by (source length, target length) and cut
-/// so that rows x (longest source + 1 + longest target) <= batch_tokens (a single longer
-/// example forms its own batch). Deterministic.
+/// Example indices per batch. By pair: examples are sorted by (source length, target length)
+/// and cut so that rows x (longest source + 1 + longest target) <= batch_tokens (a single
+/// longer example forms its own batch). By source: all examples of a source are consecutive
+/// in one batch (the loop encodes the source once for them), groups sorted by (source
+/// length, targets, longest target) and cut so that sources x (longest source + 1 + most
+/// targets x longest target) <= batch_tokens. Deterministic.
 std::vector<std::vector<uint32_t>> make_batches(const TrainingData& data,
                                                 const std::vector<Example>& examples,
-                                                int64_t batch_tokens);
+                                                int64_t batch_tokens, bool by_source);
 
 /// The order batches are visited in during `epoch`: a permutation of [0, n) seeded by
 /// (seed, epoch), so a resumed run replays the same order. Fisher-Yates with our own draws

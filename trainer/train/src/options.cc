@@ -22,6 +22,8 @@ void TrainOptions::validate() const {
   require(clip_norm >= 0, "--clip must be >= 0 (0 = off)");
   require(label_smoothing >= 0 && label_smoothing < 1, "--label-smoothing must lie in [0, 1)");
   require(batch_tokens >= 16, "--batch-tokens must be >= 16");
+  require(batch_by == "source" || batch_by == "pair",
+          "--batch-by must be source or pair, not '" + batch_by + "'");
   require(valid_every >= 0 && save_every >= 0 && log_every >= 1,
           "--valid-every and --save-every must be >= 0, --log-every >= 1");
   require(valid_pairs >= 0, "--valid-pairs must be >= 0 (0 = all)");

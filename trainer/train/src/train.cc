@@ -35,6 +35,7 @@ json schedule_json(const TrainOptions& o) {
           {"clip_norm", o.clip_norm},
           {"label_smoothing", o.label_smoothing},
           {"batch_tokens", o.batch_tokens},
+          {"batch_by", o.batch_by},
           {"seed", o.seed}};
 }
 
@@ -51,6 +52,7 @@ void apply_schedule_json(TrainOptions& o, const json& s) {
   o.clip_norm = s.at("clip_norm");
   o.label_smoothing = s.at("label_smoothing");
   o.batch_tokens = s.at("batch_tokens");
+  o.batch_by = s.value("batch_by", "pair");  // checkpoints from before the option
   o.seed = s.at("seed");
 }
 
@@ -127,8 +129,8 @@ TrainResult train(const TrainOptions& options) {
                 state.value("pairs_xxh64", "?") + ", " + o.data_dir + " has " +
                 hex64(data.pairs_xxh64) + "); resume with the same --data");
   job.data = &data;
-  job.batches = make_batches(data, data.train, o.batch_tokens);
-  job.valid_batches = make_batches(data, data.valid, o.batch_tokens);
+  job.batches = make_batches(data, data.train, o.batch_tokens, o.batch_by == "source");
+  job.valid_batches = make_batches(data, data.valid, o.batch_tokens, o.batch_by == "source");
   set_torch_threads(o.threads);
   job.device = resolve_device(o.device);
   job.save = [&](Checkpoint& c) {

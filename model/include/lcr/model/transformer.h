@@ -85,11 +85,15 @@ struct TransformerImpl : torch::nn::Module {
 
   /// src [B, S] -> encoder output [B, S, d].
   torch::Tensor encode(const torch::Tensor& src);
-  /// Full (teacher-forced) decoder pass: tgt_in [B, T] starting with BOS -> logits [B, T, V].
+  /// Full (teacher-forced) decoder pass: tgt_in [N * group, T] starting with BOS -> logits
+  /// [N * group, T, V], where rows n * group .. n * group + group - 1 are targets of source n
+  /// (memory [N, S, d], src [N, S]). Each source's cross-attention keys and values are
+  /// computed once for its group; group 1 is one target per source.
   torch::Tensor decode(const torch::Tensor& tgt_in, const torch::Tensor& memory,
-                       const torch::Tensor& src);
-  /// encode + decode.
-  torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& tgt_in);
+                       const torch::Tensor& src, int64_t group = 1);
+  /// encode + decode (each source encoded once for its `group` targets).
+  torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& tgt_in,
+                        int64_t group = 1);
 
   /// Starts incremental decoding over encoded sources (src [N, S], memory [N, S, d]).
   DecoderCache start(const torch::Tensor& src, const torch::Tensor& memory);

@@ -51,22 +51,43 @@ double learning_rate(const TrainOptions& o, int64_t step) {  // step: 0-based, b
 }
 
 struct Batch {
-  torch::Tensor src, tgt_in, tgt_out;
-  int64_t tokens = 0;  // real source + target tokens
+  torch::Tensor src, tgt_in, tgt_out;  // tgt rows: `group` per source row
+  int64_t group = 1;
+  int64_t tokens = 0;  // real tokens the model reads: each source row once, every target
+  int64_t pairs = 0;
 };
 
+// By pair, every example is a source row with one target. By source, consecutive examples
+// of one source (make_batches keeps them together) share a source row; each source row gets
+// `group` target rows (the most any source has here), all-padding rows filling the rest.
 Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
-                 const std::vector<uint32_t>& idx, TransformerImpl& m, torch::Device dev) {
-  std::vector<std::vector<int64_t>> src, in, out;
+                 const std::vector<uint32_t>& idx, bool by_source, TransformerImpl& m,
+                 torch::Device dev) {
+  std::vector<std::vector<std::vector<int64_t>>> in_of, out_of;  // per source row
+  std::vector<std::vector<int64_t>> src;
   Batch b;
-  for (uint32_t i : idx) {
-    const Example& e = ex[i];
-    src.push_back(m.prepare_source(d.sources[e.source]));
-    out.emplace_back(e.target.begin(), e.target.end());
-    in.push_back({m.options.bos_id});
-    in.back().insert(in.back().end(), e.target.begin(), e.target.end() - 1);
-    b.tokens += static_cast<int64_t>(src.back().size() + out.back().size());
+  for (size_t k = 0; k < idx.size(); ++k) {
+    const Example& e = ex[idx[k]];
+    if (!by_source || k == 0 || ex[idx[k - 1]].source != e.source) {
+      src.push_back(m.prepare_source(d.sources[e.source]));
+      b.tokens += static_cast<int64_t>(src.back().size());
+      in_of.emplace_back();
+      out_of.emplace_back();
+    }
+    out_of.back().emplace_back(e.target.begin(), e.target.end());
+    in_of.back().push_back({m.options.bos_id});
+    in_of.back().back().insert(in_of.back().back().end(), e.target.begin(), e.target.end() - 1);
+    b.tokens += static_cast<int64_t>(e.target.size());
+    b.group = std::max<int64_t>(b.group, static_cast<int64_t>(out_of.back().size()));
   }
+  std::vector<std::vector<int64_t>> in, out;
+  for (size_t s = 0; s < src.size(); ++s) {
+    in_of[s].resize(static_cast<size_t>(b.group));
+    out_of[s].resize(static_cast<size_t>(b.group));
+    for (auto& r : in_of[s]) in.push_back(std::move(r));
+    for (auto& r : out_of[s]) out.push_back(std::move(r));
+  }
+  b.pairs = static_cast<int64_t>(idx.size());
   b.src = m.pad_batch(src, dev);
   b.tgt_in = m.pad_batch(in, dev);
   b.tgt_out = m.pad_batch(out, dev);
@@ -79,7 +100,7 @@ std::pair<torch::Tensor, torch::Tensor> loss_of(Transformer& model, const Batch&
   torch::Tensor logits;
   {
     Autocast ac(amp);
-    logits = model->forward(b.src, b.tgt_in);
+    logits = model->forward(b.src, b.tgt_in, b.group);
   }
   auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);
   auto mask = b.tgt_out.ne(model->options.pad_id).to(torch::kFloat);
@@ -94,7 +115,8 @@ double validate_loss(Transformer& model, const TrainJob& job, torch::Device dev,
   model->eval();
   double nll = 0, n = 0;
   for (const auto& idx : job.valid_batches) {
-    Batch b = make_batch(*job.data, job.data->valid, idx, *model, dev);
+    Batch b = make_batch(*job.data, job.data->valid, idx, job.options.batch_by == "source",
+                         *model, dev);
     nll += loss_of(model, b, 0, amp).second.item<double>();
     n += b.tgt_out.ne(model->options.pad_id).sum().item<double>();
   }
@@ -145,6 +167,7 @@ TrainResult run(const TrainJob& job) {
   result.device = job.device;
   const torch::Device dev(job.device);
   const bool amp = o.amp && dev.is_cuda();
+  const bool by_source = o.batch_by == "source";
   torch::manual_seed(o.seed);
   Transformer model(o.model);
   if (job.resume) module_from_bytes(*model, job.resume->model_state, o.out);
@@ -185,7 +208,7 @@ TrainResult run(const TrainJob& job) {
       " valid pairs" + (job.resume ? ", resuming at step " + std::to_string(step) : ""));
 
   const auto t0 = std::chrono::steady_clock::now();
-  int64_t tokens = 0, last_valid = -1, last_save = -1;
+  int64_t tokens = 0, pairs = 0, last_valid = -1, last_save = -1;
   const int64_t target = o.stop_after > 0 ? std::min(o.steps, o.stop_after) : o.steps;
   result.stop_reason = "schedule done";
   while (step < o.steps) {
@@ -204,7 +227,7 @@ TrainResult run(const TrainJob& job) {
       next = 0;
       order = epoch_order(job.batches.size(), o.seed, epoch);
     }
-    Batch b = make_batch(data, data.train, job.batches[order[next++]], *model, dev);
+    Batch b = make_batch(data, data.train, job.batches[order[next++]], by_source, *model, dev);
     torch::manual_seed(o.seed * 1000003ull + static_cast<uint64_t>(step));  // dropout draws
     const double lr = learning_rate(o, step);
     for (auto& g : opt->param_groups())
@@ -216,6 +239,7 @@ TrainResult run(const TrainJob& job) {
     opt->step();
     ++step;
     tokens += b.tokens;
+    pairs += b.pairs;
     result.losses.push_back(loss.item<double>());
     progress.update(step, target, result.losses.back(), lr, tokens);
     if (o.valid_every > 0 && step % o.valid_every == 0) run_valid(), last_valid = step;
@@ -223,11 +247,13 @@ TrainResult run(const TrainJob& job) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.tokens_per_second = secs > 0 ? double(tokens) / secs : 0;
+  result.pairs_per_second = secs > 0 ? double(pairs) / secs : 0;
   result.last_step = step;
   if (last_valid != step) run_valid();
   if (last_save != step) save();
   progress.note("stopped at step " + std::to_string(step) + " (" + result.stop_reason + "), " +
-                std::to_string(static_cast<int64_t>(result.tokens_per_second)) + " tokens/s");
+                std::to_string(static_cast<int64_t>(result.tokens_per_second)) + " tokens/s, " +
+                std::to_string(static_cast<int64_t>(result.pairs_per_second)) + " pairs/s");
   return result;
 }
 

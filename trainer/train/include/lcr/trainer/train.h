@@ -29,6 +29,10 @@ struct TrainOptions {
   double clip_norm = 1.0;        // global gradient-norm clip; 0 = off
   double label_smoothing = 0.1;  // 0 = plain cross-entropy
   int64_t batch_tokens = 4096;   // padded (source + target) tokens per batch
+  /// "source": a batch holds every pair of its sources and encodes each source once (a case
+  /// has up to 20 pairs with its facts as source); "pair": pairs batched one by one, each
+  /// with its own copy of the source (checkpoints from before the option resume this way).
+  std::string batch_by = "source";
   uint64_t seed = 1;             // initialisation, dropout, data order
 
   int64_t valid_every = 500;    // valid-split loss every N steps (0 = only at the end)
@@ -54,7 +58,8 @@ struct TrainResult {
   int64_t last_step = 0;       // steps done when it stopped
   std::vector<double> losses;  // training objective of each step this run took
   double valid_loss = std::numeric_limits<double>::quiet_NaN();  // last valid NLL/token
-  double tokens_per_second = 0;  // (source + target) real tokens per second of training
+  double tokens_per_second = 0;  // real tokens read per second (a shared source counts once)
+  double pairs_per_second = 0;   // (source, target) pairs per second of training
   std::string stop_reason;       // "schedule done" | "time budget" | "stop_after"
   std::string device;            // "cpu" | "cuda"
 };
