@@ -35,6 +35,8 @@ int run_data(const Args& args) {
       ("max-query-pairs", po::value(&o.max_query_pairs)->default_value(o.max_query_pairs), "query->element pairs per case")
       ("max-element-pairs", po::value(&o.max_element_pairs)->default_value(o.max_element_pairs), "element->element pairs per case")
       ("max-lead-pairs", po::value(&o.max_lead_pairs)->default_value(o.max_lead_pairs), "LEAD query->element pairs per case (0: none)")
+      ("partner-pairs", po::value(&o.partner_pairs)->default_value(o.partner_pairs),
+       "pairs (facts -> a same-charge case's element) for a labelled case the charge filter left without elements")
       ("lead-sentences", po::value(&o.lead_sentences)->default_value(o.lead_sentences), "sentences in a LEAD query")
       ("lead-max-chars", po::value(&o.lead_max_chars)->default_value(o.lead_max_chars), "characters in a LEAD query")
       ("max-cases", po::value(&o.max_cases)->default_value(o.max_cases), "read only the first N cases (0: all)")
@@ -70,10 +72,11 @@ int run_data(const Args& args) {
               static_cast<unsigned long long>(r.extractor.cases), static_cast<unsigned long long>(r.extractor.scored_charges),
               static_cast<unsigned long long>(r.extractor.ngrams_counted),
               static_cast<unsigned long long>(r.extractor.salient_ngrams));
-  std::printf("wrote %s: %llu cases (%llu train, %llu valid, %llu without elements), %llu elements, "
-              "%llu first tokens\n", o.out.c_str(), static_cast<unsigned long long>(r.cases),
+  std::printf("wrote %s: %llu cases (%llu train, %llu valid, %llu without elements, %llu of them given "
+              "partner pairs), %llu elements, %llu first tokens\n", o.out.c_str(), static_cast<unsigned long long>(r.cases),
               static_cast<unsigned long long>(r.train_cases), static_cast<unsigned long long>(r.valid_cases),
-              static_cast<unsigned long long>(r.cases_without_elements), static_cast<unsigned long long>(r.elements),
+              static_cast<unsigned long long>(r.cases_without_elements),
+              static_cast<unsigned long long>(r.cases_with_partner_pairs), static_cast<unsigned long long>(r.elements),
               static_cast<unsigned long long>(r.first_tokens));
   std::printf("pairs: %llu (%llu train, %llu valid):", static_cast<unsigned long long>(r.pairs),
               static_cast<unsigned long long>(r.train_pairs), static_cast<unsigned long long>(r.valid_pairs));

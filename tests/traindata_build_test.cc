@@ -320,5 +320,74 @@ TEST_F(TraindataBuild, ChargeFilterKeepsTargetsMostlyInCasesOfTheSameCharges) {
   EXPECT_FALSE(std::filesystem::exists(bad.out));
 }
 
+// The filter leaves labelled cases without elements; --partner-pairs gives each of them pairs
+// from its facts to distinct elements of other cases of its split sharing a charge.
+TEST_F(TraindataBuild, PartnerPairsTeachTheFactsOfCasesLeftWithoutElements) {
+  // A theft case told in the words of a fraud case: the elements of both are held only by a
+  // case of another charge, so the filter drops them all.
+  auto cases = by_id();
+  Case odd = cases.at("c11");
+  ASSERT_EQ(odd.charges, std::vector<std::string>{"诈骗罪"});
+  odd.id = "c99";
+  odd.charges = {"盗窃罪"};
+  cases[odd.id] = odd;
+  {
+    std::ofstream out(o.corpus, std::ios::app);
+    out << json{{"id", odd.id}, {"title", odd.title}, {"facts", odd.facts}, {"text", odd.text},
+                {"charges", odd.charges}}.dump() << "\n";
+  }
+  fm::IndexBuildOptions bo;
+  bo.corpus = o.corpus;
+  bo.out = dir.file("idx");
+  bo.tokenizer = o.tokenizer;
+  fm::build_index(bo);
+  o.index = dir.file("idx");
+  o.min_charge_share = 0.5;
+  o.augment_share = 0;
+  const auto none = build_training_data(o);
+  o.out = dir.file("out-pp");
+  o.partner_pairs = 3;
+  const auto r = build_training_data(o);
+  std::map<std::string, std::set<std::string>> elements;
+  for (const auto& e : read_jsonl(o.out + "/elements.jsonl"))
+    for (const auto& t : e["elements"]) elements[e["id"]].insert(t.get<std::string>());
+  std::map<std::string, std::string> split_of;
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl")) split_of[p["case"]] = p["split"];
+  std::map<std::string, std::set<std::string>> partner_targets;
+  for (const auto& p : read_jsonl(o.out + "/pairs.jsonl"))
+    if (elements[p["case"]].empty()) {
+      EXPECT_EQ(p["kind"], "augment");
+      EXPECT_TRUE(partner_targets[p["case"]].insert(p["tgt"].get<std::string>()).second)
+          << "repeated target";
+    }
+  size_t orphans = 0;
+  for (const auto& [id, c] : cases) {
+    if (!elements[id].empty() || c.charges.empty()) continue;
+    ++orphans;
+    const auto& got = partner_targets[id];
+    EXPECT_LE(got.size(), 3u) << id;
+    for (const auto& t : got) {
+      bool found = false;  // an element of another case of the same split sharing a charge
+      for (const auto& [other, els] : elements) {
+        bool common = false;
+        for (const auto& a : cases.at(other).charges)
+          common |= std::count(c.charges.begin(), c.charges.end(), a) > 0;
+        found |= other != id && els.count(t) && common && split_of[other] == split_of[id];
+      }
+      EXPECT_TRUE(found) << id << " " << t;
+    }
+  }
+  ASSERT_GT(orphans, 0u);  // the strict filter did leave cases without elements
+  EXPECT_EQ(r.cases_without_elements, none.cases_without_elements);
+  EXPECT_GT(r.cases_with_partner_pairs, 0u);
+  EXPECT_EQ(r.cases_with_partner_pairs, partner_targets.size());
+  EXPECT_GT(r.pairs, none.pairs);
+  EXPECT_EQ(r.pairs - none.pairs, [&] {
+    size_t n = 0;
+    for (const auto& [id, ts] : partner_targets) n += ts.size();
+    return n;
+  }());
+}
+
 }  // namespace
 }  // namespace lcr::traindata

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <unordered_map>
 
 #include "internal.h"
@@ -124,6 +125,7 @@ json options_json(const TrainDataOptions& o) {
           {"max_query_pairs", o.max_query_pairs},
           {"max_element_pairs", o.max_element_pairs},
           {"max_lead_pairs", o.max_lead_pairs},
+          {"partner_pairs", o.partner_pairs},
           {"lead_sentences", o.lead_sentences},
           {"lead_max_chars", o.lead_max_chars},
           {"max_cases", o.max_cases},
@@ -144,7 +146,8 @@ void TrainDataOptions::validate() const {
   if (!(augment_share >= 0 && augment_share <= 1)) bad("--augment-share must be in [0, 1]");
   if (!(valid_share >= 0 && valid_share < 1)) bad("--valid-share must be in [0, 1)");
   if (max_query_pairs < 1) bad("--max-query-pairs must be >= 1");
-  if (max_element_pairs < 0 || max_lead_pairs < 0) bad("pair limits must be >= 0");
+  if (max_element_pairs < 0 || max_lead_pairs < 0 || partner_pairs < 0)
+    bad("pair limits must be >= 0");
   if (lead_sentences < 1 || lead_max_chars < 16) bad("--lead-sentences >= 1, --lead-max-chars >= 16");
   if (!(min_charge_share >= 0 && min_charge_share <= 1)) bad("--min-charge-share must be in [0, 1]");
   if (min_charge_share > 0 && index.empty())
@@ -300,6 +303,18 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
     ++(ct.valid ? res.valid_cases : res.train_cases);
     if (ct.targets.empty() || ct.source.empty()) {
       ++res.cases_without_elements;
+      if (o.partner_pairs > 0 && !ct.source.empty() && !ct.charges.empty()) {
+        Rng rng(xxh64(ct.id, o.seed ^ 0x706172746eULL));
+        std::set<std::string> given;  // distinct targets; a few more draws than pairs wanted
+        for (int k = 0; k < 2 * o.partner_pairs && given.size() < size_t(o.partner_pairs); ++k) {
+          const int64_t j = partner(i, rng);
+          if (j < 0) break;
+          const auto& pt = cases[static_cast<size_t>(j)].targets;
+          const auto& t = pt[rng.below(std::min(pt.size(), size_t(o.max_query_pairs)))];
+          if (given.insert(t).second) emit(ct.source, t, kKindAugment, ct);
+        }
+        res.cases_with_partner_pairs += !given.empty();
+      }
       continue;
     }
     Rng rng(xxh64(ct.id, o.seed ^ 0x7061697273ULL));
@@ -362,7 +377,8 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
             {"options", options_json(o)},
             {"counts", counts},
             {"pairs", {{"total", res.pairs}, {"train", res.train_pairs}, {"valid", res.valid_pairs}}},
-            {"cases", {{"train", res.train_cases}, {"valid", res.valid_cases}, {"without_elements", res.cases_without_elements}}},
+            {"cases", {{"train", res.train_cases}, {"valid", res.valid_cases}, {"without_elements", res.cases_without_elements},
+                       {"with_partner_pairs", res.cases_with_partner_pairs}}},
             {"elements", res.elements},
             {"charge_filter", {{"index", o.index}, {"min_share", o.min_charge_share},
                                {"scored", res.charge_scored}, {"kept", res.charge_kept},

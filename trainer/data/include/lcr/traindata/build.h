@@ -48,6 +48,10 @@ struct TrainDataOptions {
   int max_query_pairs = 15;        // query -> element (and augment) pairs per case
   int max_element_pairs = 5;       // element -> element pairs per case
   int max_lead_pairs = 5;          // LEAD query -> element pairs per case (0: no LEAD)
+  // A labelled case left without elements of its own (all dropped by the charge filter) still
+  // teaches its facts: up to this many query -> element pairs, each with an element of a
+  // partner case (same charges, as augmentation picks them). 0: such cases give no pairs.
+  int partner_pairs = 0;
   int lead_sentences = 2;
   size_t lead_max_chars = 150;
   uint64_t max_cases = 0;          // read only the first N cases (0: all)
@@ -66,6 +70,7 @@ struct TrainDataOptions {
 struct TrainDataResult {
   uint64_t cases = 0, train_cases = 0, valid_cases = 0;
   uint64_t cases_without_elements = 0;
+  uint64_t cases_with_partner_pairs = 0;  // of those, cases given partner pairs instead
   uint64_t pairs = 0, train_pairs = 0, valid_pairs = 0;
   std::map<std::string, uint64_t> pairs_by_kind;
   uint64_t elements = 0;                 // targets over all cases
