@@ -13,9 +13,11 @@ charges intersect the query's charges. Reports, per method:
   - per-query spread (min / median / max of each query's mean) and per-charge means;
 
 for the model at the default search options, optionally at --beam 20 --elements 40, for the
-extractor-only elements (`lcr search --extractor`), and for a chance baseline: the fraction of
-all corpus cases (minus the query's own) sharing a charge with the query, averaged over
-queries. Queries without charges are left out.
+extractor-only elements (`lcr search --extractor`), for a reference (the elements DATA kept
+for the query's gold cases, grade 3: what a model writing exactly the elements of the relevant
+judgments would score), and for a chance baseline: the fraction of all corpus cases (minus the
+query's own) sharing a charge with the query, averaged over queries. Queries without charges
+are left out.
 
 Charge names: the dev queries use the compound official names (非法持有、私藏枪支、弹药罪),
 while many judgments carry one variant (非法持有枪支罪: 197 cases; 1 case has the compound
@@ -250,16 +252,22 @@ def main():
         if cache:
             json.dump(gen[name], open(cache, "w", encoding="utf-8"), ensure_ascii=False)
 
-    # Gold cases' own elements for the examples (the extractor's, from DATA/elements.jsonl).
+    # Gold cases' own elements (DATA/elements.jsonl: the targets `lcr train data` kept) for the
+    # examples and for a reference row: what a model writing exactly the elements of the
+    # judgments experts marked relevant (grade 3) would score.
     examples = [x for x in a.examples.split(",") if x]
     case_elements = {}
-    if examples and a.extractor:
-        want = {d for qid in examples for d in gold[qid] if d not in own[qid]}
+    if a.extractor:
+        want = {d for q in queries for d in gold[q["id"]] if d not in own[q["id"]]}
         with open(os.path.join(a.extractor, "elements.jsonl"), encoding="utf-8") as f:
             for line in f:
                 j = json.loads(line)
                 if str(j["id"]) in want:
                     case_elements[str(j["id"])] = j["elements"]
+        name = "reference: elements of the gold cases (DATA/elements.jsonl)"
+        methods.append((name, None))
+        gen[name] = {q["id"]: [{"text": e} for d in gold[q["id"]] if d not in own[q["id"]]
+                               for e in case_elements.get(d, [])] for q in queries}
 
     # 2. Cases of every distinct element, one locate run.
     texts = {e["text"] for g in gen.values() for els in g.values() for e in els}
