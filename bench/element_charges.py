@@ -114,6 +114,12 @@ def summarise(rows):
         "query_mostly_min": qmost[0] if qmost else None,
         "query_mostly_median": statistics.median(qmost) if qmost else None,
         "per_query_mean": {q: statistics.mean(v) for q, v in per_q.items()},
+        # Elements of the whole query (part -1) against those only a part of a long query
+        # (`lcr search --part-chars`) added.
+        "by_part": {k: {"elements": len(v), "share_mostly": sum(f > 0.5 for f in v) / len(v)}
+                    for k, v in (("whole", [r["frac"] for r in rows if r.get("part") in (None, -1)]),
+                                 ("parts", [r["frac"] for r in rows if r.get("part") not in (None, -1)]))
+                    if v},
     }
 
 
@@ -307,6 +313,12 @@ def main():
         print(f"| chance: a random corpus case | {c['queries']} queries | {c['mean_frac']:.3f} | "
               f"{c['queries_over_half']:.3f} (queries whose rate > 0.5) | | | | "
               f"{c['min']:.3f} / {c['median']:.3f} / {c['max']:.3f} | |\n")
+        for name, s in r["methods"].items():
+            if "parts" in s["by_part"]:
+                w, p = s["by_part"]["whole"], s["by_part"]["parts"]
+                print(f"{name}: share > 0.5 is {w['share_mostly']:.3f} over the {w['elements']} "
+                      f"elements of whole queries, {p['share_mostly']:.3f} over the "
+                      f"{p['elements']} that only a part of a long query added.\n")
 
     r = report["modes"]["normalised"]
     chance = r["chance"]["per_query"]
