@@ -36,7 +36,7 @@ int run_data(const Args& args) {
       ("max-element-pairs", po::value(&o.max_element_pairs)->default_value(o.max_element_pairs), "element->element pairs per case")
       ("max-lead-pairs", po::value(&o.max_lead_pairs)->default_value(o.max_lead_pairs), "LEAD query->element pairs per case (0: none)")
       ("partner-pairs", po::value(&o.partner_pairs)->default_value(o.partner_pairs),
-       "pairs (facts -> a same-charge case's element) for a labelled case the charge filter left without elements")
+       "pairs (facts -> a same-charge case's element) for a labelled case left without elements (e.g. by the charge filter)")
       ("lead-sentences", po::value(&o.lead_sentences)->default_value(o.lead_sentences), "sentences in a LEAD query")
       ("lead-max-chars", po::value(&o.lead_max_chars)->default_value(o.lead_max_chars), "characters in a LEAD query")
       ("max-cases", po::value(&o.max_cases)->default_value(o.max_cases), "read only the first N cases (0: all)")

@@ -288,6 +288,14 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
     }
     return -1;
   };
+  // One of a partner's first max_query_pairs targets (nullptr when `self` has no partner):
+  // what augmentation and partner pairs give a case in place of its own element.
+  auto partner_element = [&](uint32_t self, Rng& rng) -> const std::string* {
+    const int64_t j = partner(self, rng);
+    if (j < 0) return nullptr;
+    const auto& pt = cases[static_cast<size_t>(j)].targets;
+    return &pt[rng.below(std::min(pt.size(), static_cast<size_t>(o.max_query_pairs)))];
+  };
 
   Writer pairs(dir.path() + "/pairs.jsonl");
   const bool naive = o.targets == Targets::Naive;
@@ -307,11 +315,9 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
         Rng rng(xxh64(ct.id, o.seed ^ 0x706172746eULL));
         std::set<std::string> given;  // distinct targets; a few more draws than pairs wanted
         for (int k = 0; k < 2 * o.partner_pairs && given.size() < size_t(o.partner_pairs); ++k) {
-          const int64_t j = partner(i, rng);
-          if (j < 0) break;
-          const auto& pt = cases[static_cast<size_t>(j)].targets;
-          const auto& t = pt[rng.below(std::min(pt.size(), size_t(o.max_query_pairs)))];
-          if (given.insert(t).second) emit(ct.source, t, kKindAugment, ct);
+          const std::string* t = partner_element(i, rng);
+          if (!t) break;
+          if (given.insert(*t).second) emit(ct.source, *t, kKindAugment, ct);
         }
         res.cases_with_partner_pairs += !given.empty();
       }
@@ -322,11 +328,8 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
     const size_t q = std::min(T.size(), static_cast<size_t>(o.max_query_pairs));
     for (size_t k = 0; k < q; ++k) {
       if (o.augment_share > 0 && rng.unit() < o.augment_share && !ct.charges.empty()) {
-        const int64_t j = partner(i, rng);
-        if (j >= 0) {
-          const auto& pt = cases[static_cast<size_t>(j)].targets;
-          const size_t top = std::min(pt.size(), static_cast<size_t>(o.max_query_pairs));
-          emit(ct.source, pt[rng.below(top)], kKindAugment, ct);
+        if (const std::string* t = partner_element(i, rng)) {
+          emit(ct.source, *t, kKindAugment, ct);
           continue;
         }
       }

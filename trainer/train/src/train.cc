@@ -129,8 +129,9 @@ TrainResult train(const TrainOptions& options) {
                 state.value("pairs_xxh64", "?") + ", " + o.data_dir + " has " +
                 hex64(data.pairs_xxh64) + "); resume with the same --data");
   job.data = &data;
-  job.batches = make_batches(data, data.train, o.batch_tokens, o.batch_by == "source");
-  job.valid_batches = make_batches(data, data.valid, o.batch_tokens, o.batch_by == "source");
+  const bool by_source = o.batch_by == "source";
+  job.batches = make_batches(data, data.train, o.batch_tokens, by_source);
+  job.valid_batches = make_batches(data, data.valid, o.batch_tokens, by_source);
   set_torch_threads(o.threads);
   job.device = resolve_device(o.device);
   job.save = [&](Checkpoint& c) {

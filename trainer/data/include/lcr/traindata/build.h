@@ -48,8 +48,8 @@ struct TrainDataOptions {
   int max_query_pairs = 15;        // query -> element (and augment) pairs per case
   int max_element_pairs = 5;       // element -> element pairs per case
   int max_lead_pairs = 5;          // LEAD query -> element pairs per case (0: no LEAD)
-  // A labelled case left without elements of its own (all dropped by the charge filter) still
-  // teaches its facts: up to this many query -> element pairs, each with an element of a
+  // A labelled case left without elements of its own (typically all dropped by the charge
+  // filter) still teaches its facts: up to this many query -> element pairs, each with an element of a
   // partner case (same charges, as augmentation picks them). 0: such cases give no pairs.
   int partner_pairs = 0;
   int lead_sentences = 2;
