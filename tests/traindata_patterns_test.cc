@@ -109,5 +109,22 @@ TEST(TraindataPatterns, MaskPaintsEverySpanAndStrongerKindsWin) {
   EXPECT_STREQ(pattern_kind_name(PatternKind::Organization), "organization");
 }
 
+TEST(TraindataPatterns, AnonymiseReplacesIdentifyingDetailsAndKeepsActsAndAmounts) {
+  // Worked by hand: the date, the name, the place and the court become placeholders, the
+  // case number and the short parenthetical go, the amount and the act stay.
+  EXPECT_EQ(anonymise("2015年3月12日21时许，被告人张某某（另案处理）在某市某区某路盗窃人民币3000元。"),
+            "某日，被告人某人在某地盗窃人民币3000元。");
+  EXPECT_EQ(anonymise("（2018）赣0111刑初123号南昌市青山湖区人民法院审理"), "某机关审理");
+  // A placeholder right after the same one is written once; different ones both stay.
+  EXPECT_EQ(anonymise("证人罗某、谢某的证言"), "证人某人、某人的证言");
+  // Nothing to replace: the text comes back as it is; a long parenthetical stays.
+  const std::string plain = "秘密窃取他人财物（价值经鉴定为较大数额的财物，共计四件贵重物品）";
+  EXPECT_EQ(anonymise(plain), plain);
+  EXPECT_EQ(anonymise(""), "");
+  // The range form anonymises only [begin, end).
+  const std::u32string t = to_u32("张某某盗窃。李某某抢劫。");
+  EXPECT_EQ(to_utf8(anonymise(t, pattern_mask(t), 6, t.size())), "某人抢劫。");
+}
+
 }  // namespace
 }  // namespace lcr::traindata

@@ -258,29 +258,7 @@ std::string ElementExtractor::lead_query(std::string_view facts, int sentences,
   std::sort(sents.begin(), sents.end(), [](const Sent& x, const Sent& y) { return x.b < y.b; });
   std::u32string out;
   for (const auto& s : sents) {
-    std::u32string sent;
-    for (size_t p = s.b; p < s.e;) {
-      const PatternKind k = a.mask[p];
-      if (detail::is_masked(k)) {
-        size_t e = p;
-        while (e < s.e && a.mask[e] == k) ++e;
-        const char32_t* ph = k == PatternKind::Name ? U"某人" : k == PatternKind::Place ? U"某地"
-                             : k == PatternKind::Date ? U"某日" : k == PatternKind::Court ? U"某机关"
-                             : k == PatternKind::Organization ? U"某单位" : U"";
-        if (sent.size() < 2 || sent.compare(sent.size() - 2, 2, ph) != 0) sent += ph;
-        p = e;
-        continue;
-      }
-      if (a.text[p] == U'（' || a.text[p] == U'(') {  // short parentheticals go
-        size_t e = p + 1;
-        while (e < s.e && e - p <= 21 && a.text[e] != U'）' && a.text[e] != U')') ++e;
-        if (e < s.e && e - p <= 21) {
-          p = e + 1;
-          continue;
-        }
-      }
-      sent.push_back(a.text[p++]);
-    }
+    std::u32string sent = anonymise(a.text, a.mask, s.b, s.e);
     // Drop leading procedural clauses (公诉机关指控，经审理查明，).
     for (size_t c = sent.find_first_of(U"，,："); c != std::u32string::npos && c < 16;
          c = sent.find_first_of(U"，,：")) {

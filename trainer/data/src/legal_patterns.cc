@@ -220,4 +220,38 @@ std::vector<PatternSpan> find_patterns(std::u32string_view text) {
   return out;
 }
 
+std::u32string anonymise(std::u32string_view text, const std::vector<PatternKind>& mask,
+                         size_t begin, size_t end) {
+  end = std::min(end, text.size());
+  std::u32string out;
+  for (size_t p = begin; p < end;) {
+    const PatternKind k = mask[p];
+    if (k != PatternKind::None && k != PatternKind::Amount) {
+      size_t e = p;
+      while (e < end && mask[e] == k) ++e;
+      const std::u32string_view ph = k == PatternKind::Name ? U"某人" : k == PatternKind::Place ? U"某地"
+                                     : k == PatternKind::Date ? U"某日" : k == PatternKind::Court ? U"某机关"
+                                     : k == PatternKind::Organization ? U"某单位" : U"";
+      if (out.size() < ph.size() || out.compare(out.size() - ph.size(), ph.size(), ph) != 0) out += ph;
+      p = e;
+      continue;
+    }
+    if (text[p] == U'（' || text[p] == U'(') {  // short parentheticals go
+      size_t e = p + 1;
+      while (e < end && e - p <= 21 && text[e] != U'）' && text[e] != U')') ++e;
+      if (e < end && e - p <= 21) {
+        p = e + 1;
+        continue;
+      }
+    }
+    out.push_back(text[p++]);
+  }
+  return out;
+}
+
+std::string anonymise(std::string_view text) {
+  const std::u32string u = to_u32(text);
+  return to_utf8(anonymise(u, pattern_mask(u), 0, u.size()));
+}
+
 }  // namespace lcr::traindata

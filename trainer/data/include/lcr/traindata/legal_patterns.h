@@ -61,4 +61,17 @@ std::vector<PatternSpan> find_patterns(std::u32string_view text);
 /// One kind per code point (None outside every span): find_patterns painted onto the text.
 std::vector<PatternKind> pattern_mask(std::u32string_view text);
 
+/// `text[begin, end)` with its identifying details replaced, as the LEAD-style short queries
+/// and anonymised model sources read: names, places, dates, courts and organisations become
+/// 某人, 某地, 某日, 某机关 and 某单位 (a placeholder right after the same one is not
+/// repeated), case numbers and short parentheticals (at most 20 characters: （另案处理）,
+/// （男，1985年生）) are dropped; amounts and everything else stay. `mask` is
+/// pattern_mask(text).
+std::u32string anonymise(std::u32string_view text, const std::vector<PatternKind>& mask,
+                         size_t begin, size_t end);
+/// The whole of a UTF-8 text anonymised (see above). Shorter than the text when it names
+/// people, places or dates: on LeCaRD's dev queries a model's fixed source window then holds
+/// more of the acts.
+std::string anonymise(std::string_view text);
+
 }  // namespace lcr::traindata
