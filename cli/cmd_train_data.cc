@@ -39,6 +39,14 @@ int run_data(const Args& args) {
        "pairs (facts -> a same-charge case's element) for a labelled case left without elements (e.g. by the charge filter)")
       ("lead-sentences", po::value(&o.lead_sentences)->default_value(o.lead_sentences), "sentences in a LEAD query")
       ("lead-max-chars", po::value(&o.lead_max_chars)->default_value(o.lead_max_chars), "characters in a LEAD query")
+      ("anonymise-sources", po::bool_switch(&o.anonymise_sources),
+       "sources read with names, places, dates, courts and organisations replaced (某人, 某地, 某日...); "
+       "lcr search then anonymises queries the same way")
+      ("window-sources", po::value(&o.window_sources)->default_value(o.window_sources),
+       "extra sources per case: windows of the facts starting at a later sentence (0: none)")
+      ("window-chars", po::value(&o.window_chars)->default_value(o.window_chars), "characters in a window source")
+      ("window-pairs", po::value(&o.window_pairs)->default_value(o.window_pairs),
+       "elements per window source, those the window holds first")
       ("max-cases", po::value(&o.max_cases)->default_value(o.max_cases), "read only the first N cases (0: all)")
       ("min-df", po::value(&x.min_df)->default_value(x.min_df), "cases an n-gram must occur in")
       ("min-z", po::value(&x.min_z)->default_value(x.min_z), "z-score a charge association must reach")

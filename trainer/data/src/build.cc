@@ -16,6 +16,7 @@
 #include "lcr/core/hash.h"
 #include "lcr/core/progress.h"
 #include "lcr/fmindex/index.h"
+#include "lcr/traindata/legal_patterns.h"
 #include "targets.h"
 
 namespace lcr::traindata {
@@ -27,6 +28,8 @@ using detail::Rng;
 struct CaseTargets {
   std::string id;
   std::string source, lead;
+  std::vector<std::string> windows;      // window sources, as the model reads them
+  std::vector<std::string> window_texts; // the same windows verbatim (to find elements in)
   std::vector<std::string> targets;  // best first
   std::string charge_key;            // sorted charges joined; empty when none
   std::vector<std::string> charges;
@@ -114,6 +117,37 @@ class ChargeShares {
   std::unordered_map<std::string, std::vector<uint32_t>> holders_;
 };
 
+// Window sources of a case: `o.window_sources` sentences of its facts (not the first
+// window_chars / 2 characters, which the main source covers, and not evidence lists), chosen
+// at random with a seed of the case id, each the start of a window of o.window_chars.
+void window_sources(const Case& c, const TrainDataOptions& o, CaseTargets& ct) {
+  const std::u32string f = to_u32(truncate_chars(facts_of(c), 4000));
+  std::vector<size_t> starts;
+  for (size_t p = o.window_chars / 2; p + 20 < f.size(); ++p) {
+    if (!is_sentence_break(f[p - 1]) || is_sentence_break(f[p])) continue;
+    size_t e = p;
+    while (e < f.size() && !is_sentence_break(f[e])) ++e;
+    if (!detail::is_evidence_sentence(std::u32string_view(f).substr(p, e - p))) starts.push_back(p);
+  }
+  Rng rng(xxh64(c.id, o.seed ^ 0x77696e646fULL));
+  const size_t n = std::min(starts.size(), static_cast<size_t>(o.window_sources));
+  for (size_t k = 0; k < n; ++k) std::swap(starts[k], starts[k + rng.below(starts.size() - k)]);
+  starts.resize(n);
+  std::sort(starts.begin(), starts.end());
+  for (size_t p : starts) {
+    const std::u32string_view w = std::u32string_view(f).substr(p, o.window_chars);
+    ct.window_texts.push_back(to_utf8(w));
+    if (o.anonymise_sources) {
+      const std::u32string_view wide = std::u32string_view(f).substr(p, 2 * o.window_chars);
+      std::u32string a = anonymise(wide, pattern_mask(wide), 0, wide.size());
+      if (a.size() > o.window_chars) a.resize(o.window_chars);
+      ct.windows.push_back(to_utf8(a));
+    } else {
+      ct.windows.push_back(ct.window_texts.back());
+    }
+  }
+}
+
 json options_json(const TrainDataOptions& o) {
   return {{"max_source_chars", o.max_source_chars},
           {"targets", o.targets == Targets::Naive ? "naive" : "elements"},
@@ -128,6 +162,10 @@ json options_json(const TrainDataOptions& o) {
           {"partner_pairs", o.partner_pairs},
           {"lead_sentences", o.lead_sentences},
           {"lead_max_chars", o.lead_max_chars},
+          {"anonymise_sources", o.anonymise_sources},
+          {"window_sources", o.window_sources},
+          {"window_chars", o.window_chars},
+          {"window_pairs", o.window_pairs},
           {"max_cases", o.max_cases},
           {"min_charge_share", o.min_charge_share},
           {"index", o.index},
@@ -149,6 +187,8 @@ void TrainDataOptions::validate() const {
   if (max_element_pairs < 0 || max_lead_pairs < 0 || partner_pairs < 0)
     bad("pair limits must be >= 0");
   if (lead_sentences < 1 || lead_max_chars < 16) bad("--lead-sentences >= 1, --lead-max-chars >= 16");
+  if (window_sources < 0 || window_pairs < 1 || window_chars < 16)
+    bad("--window-sources >= 0, --window-pairs >= 1, --window-chars >= 16");
   if (!(min_charge_share >= 0 && min_charge_share <= 1)) bad("--min-charge-share must be in [0, 1]");
   if (min_charge_share > 0 && index.empty())
     bad("--min-charge-share needs --index, an lcr index of the same corpus");
@@ -197,7 +237,10 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
     while (next(c)) {
       CaseTargets ct;
       ct.id = c.id;
-      ct.source = truncate_chars(facts_of(c), o.max_source_chars);
+      ct.source = o.anonymise_sources
+                      ? truncate_chars(anonymise(truncate_chars(facts_of(c), 2 * o.max_source_chars)),
+                                       o.max_source_chars)
+                      : truncate_chars(facts_of(c), o.max_source_chars);
       ct.valid = static_cast<double>(xxh64(c.id, o.seed) >> 11) * 0x1.0p-53 < o.valid_share;
       ct.charges = c.charges;
       std::sort(ct.charges.begin(), ct.charges.end());
@@ -249,6 +292,7 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
       elements.line({{"id", c.id}, {"elements", texts}, {"scores", scores}});
       if (o.max_lead_pairs > 0 && !ct.targets.empty())
         ct.lead = ex.lead_query(facts_of(c), o.lead_sentences, o.lead_max_chars);
+      if (o.window_sources > 0 && !ct.targets.empty()) window_sources(c, o, ct);
       res.elements += ct.targets.size();
       cases.push_back(std::move(ct));
       if (bar) bar->update(cases.size());
@@ -355,6 +399,15 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
         if (ct.lead.find(T[k]) == std::string::npos) order.push_back(k);
       order.resize(std::min(order.size(), static_cast<size_t>(o.max_lead_pairs)));
       for (size_t k : order) emit(ct.lead, T[k], kKindLeadElement, ct);
+    }
+    for (size_t w = 0; w < ct.windows.size(); ++w) {
+      std::vector<size_t> order;  // elements the window contains first, then the best others
+      for (size_t k = 0; k < T.size(); ++k)
+        if (ct.window_texts[w].find(T[k]) != std::string::npos) order.push_back(k);
+      for (size_t k = 0; k < T.size(); ++k)
+        if (ct.window_texts[w].find(T[k]) == std::string::npos) order.push_back(k);
+      order.resize(std::min(order.size(), static_cast<size_t>(o.window_pairs)));
+      for (size_t k : order) emit(ct.windows[w], T[k], kKindWindowElement, ct);
     }
   }
   pairs.close();

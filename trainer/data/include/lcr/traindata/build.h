@@ -7,13 +7,19 @@
 //     replaced by 某人 / 某地 / 某日) paired with elements, so that short descriptions work
 //     as queries;
 //   - knowledge-driven augmentation: a share of the query -> element slots is filled with an
-//     element of another case (same split) with the same charges.
+//     element of another case (same split) with the same charges;
+//   - optionally, window sources: windows of the facts that start at a later sentence, each
+//     paired with the case's elements it contains first, so that a query part that starts
+//     mid-facts reads like something the model was trained on;
+//   - optionally, anonymised sources (anonymise(): names, places, dates -> 某人, 某地, 某日),
+//     recorded in the manifest so that search anonymises queries the same way.
 // `targets = Naive` is the "naive identifiers" ablation: random spans of the case, with the
 // lengths the elements would have had, replace every target.
 //
 // Output directory (written in a staging folder and renamed into place):
 //   pairs.jsonl       {"src", "tgt", "kind", "case", "split"} one a line; kind is one of
-//                     query-element, element-element, lead-element, augment, naive;
+//                     query-element, element-element, lead-element, window-element,
+//                     augment, naive;
 //                     split is train or valid (by case)
 //   first_tokens.json {"tokenizer_hash": "<16 hex>", "ids": [...], "pieces": [...]}
 //   manifest.json     magic "lcr-traindata", format_version 1, tokenizer_hash, corpus
@@ -54,6 +60,16 @@ struct TrainDataOptions {
   int partner_pairs = 0;
   int lead_sentences = 2;
   size_t lead_max_chars = 150;
+  // Sources (facts, LEAD excepted, which is always anonymised, and windows) read with names,
+  // places, dates, courts and organisations replaced (anonymise()). The manifest records it
+  // and `lcr search` then anonymises queries too.
+  bool anonymise_sources = false;
+  // Window sources per case with elements: windows of `window_chars` characters of the facts
+  // starting at a sentence other than the first (evidence lists skipped), each paired with up
+  // to `window_pairs` of the case's elements, those the window contains first. 0: none.
+  int window_sources = 0;
+  size_t window_chars = 200;
+  int window_pairs = 5;
   uint64_t max_cases = 0;          // read only the first N cases (0: all)
   bool skip_bad = false;           // skip bad corpus lines (reported) instead of failing
   bool progress = false;           // progress lines on stderr
@@ -96,6 +112,7 @@ TrainDataResult build_training_data(const TrainDataOptions& o);
 inline constexpr const char* kKindQueryElement = "query-element";
 inline constexpr const char* kKindElementElement = "element-element";
 inline constexpr const char* kKindLeadElement = "lead-element";
+inline constexpr const char* kKindWindowElement = "window-element";
 inline constexpr const char* kKindAugment = "augment";
 inline constexpr const char* kKindNaive = "naive";
 
