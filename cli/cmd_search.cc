@@ -24,6 +24,7 @@
 #include "lcr/fmindex/index.h"
 #include "lcr/model/step_model.h"
 #include "lcr/traindata/elements.h"
+#include "lcr/traindata/legal_patterns.h"
 
 namespace po = boost::program_options;
 
@@ -238,6 +239,8 @@ int run_search(const Args& args) {
     model = TorchStepModel::load(model_path, index.tokenizer(), index_dir + "/tokenizer.model",
                                  device);
     if (!no_first) first = model->first_tokens();
+    if (model->anonymised_sources())  // read queries as the model read its training sources
+      so.source_text = [](const std::string& t) { return traindata::anonymise(t); };
     so.beam.max_length = std::min(so.beam.max_length, model->max_steps() - 1);
   } else {
     extractor = std::make_unique<traindata::ElementExtractor>(

@@ -9,6 +9,7 @@
 #include "lcr/model/step_model.h"
 #include "lcr/trainer/plain_search.h"
 #include "lcr/trainer/train.h"
+#include "lcr/traindata/legal_patterns.h"
 
 namespace po = boost::program_options;
 
@@ -117,6 +118,8 @@ int run_generate(const Args& args) {
     if (model->first_tokens().empty()) throw Error(checkpoint + ": has no first-token set");
     s.first_tokens = model->first_tokens();
   }
+  // A model trained on anonymised sources reads queries anonymised, as lcr search gives them.
+  if (model->anonymised_sources()) query = traindata::anonymise(query);
   auto hyps = plain_beam_search(*model, tok.encode(query), s);
   for (size_t i = 0; i < hyps.size(); ++i) {
     std::printf("%zu\t%.4f\t%s%s\n", i + 1, hyps[i].log_prob, tok.decode(hyps[i].tokens).c_str(),

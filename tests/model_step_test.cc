@@ -134,6 +134,22 @@ TEST(ModelStep, RefusesBadCalls) {
   EXPECT_THROW(sm.start({}), Error);
 }
 
+// Search anonymises queries exactly when the model's training data said its sources were;
+// data from before the option, or no manifest at all, means verbatim sources.
+TEST(ModelStep, AnonymisedSourcesComeFromTheTrainingDataManifest) {
+  Checkpoint ck = random_checkpoint(small_options(), 1);
+  auto flag = [&](const std::string& manifest) {
+    ck.data_manifest = manifest;
+    return TorchStepModel(ck, "cpu").anonymised_sources();
+  };
+  EXPECT_TRUE(flag(R"({"manifest": {"options": {"anonymise_sources": true}}})"));
+  EXPECT_FALSE(flag(R"({"manifest": {"options": {"anonymise_sources": false}}})"));
+  EXPECT_FALSE(flag(R"({"manifest": {"options": {"max_source_chars": 1024}}})"));
+  EXPECT_FALSE(flag("{}"));
+  EXPECT_FALSE(flag("not json"));
+  EXPECT_FALSE(flag(R"({"manifest": 3})"));
+}
+
 TEST(ModelStep, StateOfOtherSizesIsRefused) {
   ModelOptions o = small_options();
   Checkpoint ck = random_checkpoint(o, 1);

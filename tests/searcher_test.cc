@@ -120,6 +120,45 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
   for (const auto& h : given[0].hits) EXPECT_EQ(h.case_index % 4, 2u) << h.id;
 }
 
+// The model reads each source as SearchOptions::source_text makes it (lcr search sets
+// traindata::anonymise for a model trained on anonymised sources); parts are split from the
+// query as written, then each is transformed.
+TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
+  class Recorder : public CopyModel {
+   public:
+    using CopyModel::CopyModel;
+    void start(const std::vector<std::vector<int32_t>>& sources) override {
+      seen = sources;
+      CopyModel::start(sources);
+    }
+    std::vector<std::vector<int32_t>> seen;
+  };
+  test::TempDir dir;
+  std::string corpus;
+  for (int i = 0; i < 8; ++i)
+    corpus += "{\"id\":\"c" + std::to_string(i) + "\",\"text\":\"被告人秘密窃取他人财物。醉酒驾驶机动车。\"}\n";
+  auto index = build_small_index(dir, corpus);
+  const auto& tok = index.tokenizer();
+  Recorder model(tok.vocab_size(), tok.bos_id(), tok.eos_id());
+  SearchOptions so;
+  so.beam.max_length = 4;
+  so.part_chars = 20;
+  so.source_text = [](const std::string& t) { return "【" + t + "】"; };
+  Searcher searcher(index, &model, {}, so);
+  const std::string q = "被告人秘密窃取他人财物，价值三千元。后又醉酒驾驶机动车，被民警查获。";
+  searcher.search(q);
+  const auto parts = split_query(q, so.part_chars, so.max_parts);
+  ASSERT_EQ(parts.size(), 2u);
+  ASSERT_EQ(model.seen.size(), 3u);
+  EXPECT_EQ(model.seen[0], tok.encode("【" + q + "】"));
+  for (size_t p = 0; p < parts.size(); ++p)
+    EXPECT_EQ(model.seen[p + 1], tok.encode("【" + parts[p] + "】")) << p;
+  // Without it the model reads the query as written.
+  Searcher plain(index, &model, {}, [&] { auto o = so; o.source_text = nullptr; return o; }());
+  plain.search(q);
+  EXPECT_EQ(model.seen[0], tok.encode(q));
+}
+
 // Charge feedback against hand-worked scores: one rare element points to a fraud case, one
 // commoner element to three theft cases. The likely charges are the best cases' charges
 // weighted by score; with feedback each case gains lambda times the share its charges cover.

@@ -77,13 +77,16 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
   for (size_t qi = 0; qi < queries.size(); ++qi) {
     validate_query(queries[qi], options_.max_query_bytes);
     const std::string prefix = options_.principle.empty() ? "" : options_.principle + "\n";
-    encoded.push_back(tok.encode(prefix + queries[qi]));
+    auto source = [&](const std::string& text) {
+      return tok.encode(prefix + (options_.source_text ? options_.source_text(text) : text));
+    };
+    encoded.push_back(source(queries[qi]));
     sources.push_back({qi, -1});
     auto parts = split_query(queries[qi], options_.part_chars, options_.max_parts);
     results[qi].parts = static_cast<int>(parts.size());
     if (parts.size() > 1)
       for (size_t p = 0; p < parts.size(); ++p) {
-        encoded.push_back(tok.encode(prefix + parts[p]));
+        encoded.push_back(source(parts[p]));
         sources.push_back({qi, static_cast<int>(p)});
       }
   }

@@ -2,6 +2,7 @@
 #include "lcr/model/step_model.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "lcr/core/error.h"
@@ -40,6 +41,7 @@ struct TorchStepModel::Impl {
   std::unique_ptr<StepModel> backend;  // lives in the plugin
   ModelOptions options;
   std::vector<int32_t> first_tokens;
+  std::string data_manifest;
   std::string device;
 };
 
@@ -50,6 +52,7 @@ TorchStepModel::TorchStepModel(const Checkpoint& c, const std::string& device,
   impl_->device = resolve_device(device);
   impl_->options = c.options;
   impl_->first_tokens = c.first_tokens;
+  impl_->data_manifest = c.data_manifest;
   impl_->backend = torch_model_api().make_step_model(c, impl_->device, origin);
 }
 
@@ -69,6 +72,18 @@ int TorchStepModel::bos_id() const { return impl_->options.bos_id; }
 int TorchStepModel::eos_id() const { return impl_->options.eos_id; }
 int TorchStepModel::max_steps() const { return impl_->options.max_target_len; }
 const std::vector<int32_t>& TorchStepModel::first_tokens() const { return impl_->first_tokens; }
+const std::string& TorchStepModel::data_manifest() const { return impl_->data_manifest; }
+bool TorchStepModel::anonymised_sources() const {
+  // {"manifest": {"options": {"anonymise_sources": true}}} as train.cc records it; a
+  // manifest without the field (older data) means verbatim sources.
+  const auto m = nlohmann::json::parse(impl_->data_manifest, nullptr, false);
+  const nlohmann::json* j = &m;
+  for (const char* key : {"manifest", "options", "anonymise_sources"}) {
+    if (!j->is_object() || !j->contains(key)) return false;
+    j = &(*j)[key];
+  }
+  return j->is_boolean() && j->get<bool>();
+}
 const ModelOptions& TorchStepModel::options() const { return impl_->options; }
 const std::string& TorchStepModel::device() const { return impl_->device; }
 

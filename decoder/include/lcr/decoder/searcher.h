@@ -4,6 +4,7 @@
 // elements and a highlighted snippet.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +23,10 @@ struct SearchOptions {
   size_t max_parts = 4;            // parts beyond this are merged into the last
   size_t max_query_bytes = 65536;  // longer queries are refused
   std::string principle;           // a stated legal principle added to the query
+  // How a query (and each part) becomes the model's source: the identity when empty.
+  // `lcr search` sets traindata::anonymise here when the model was trained on anonymised
+  // sources, so queries read as its training sources did. Ranking never sees it.
+  std::function<std::string(const std::string&)> source_text;
   size_t snippet_context = 40;     // bytes of context each side of a highlighted match
   // Charge feedback: the charges of the best `feedback_cases` cases, weighted by score, give
   // the query's likely charges; every candidate then gains `charge_feedback` times the share

@@ -58,6 +58,11 @@ class TorchStepModel : public StepModel {
   int max_steps() const;
   /// The first-token set saved with the model (sentencepiece ids; may be empty).
   const std::vector<int32_t>& first_tokens() const;
+  /// What the model was trained from (the checkpoint's data manifest, JSON).
+  const std::string& data_manifest() const;
+  /// Whether its training sources were anonymised (`lcr train data --anonymise-sources`):
+  /// then queries should be too (traindata::anonymise).
+  bool anonymised_sources() const;
   const ModelOptions& options() const;
   /// "cpu" or "cuda".
   const std::string& device() const;
