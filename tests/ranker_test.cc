@@ -77,6 +77,41 @@ TEST(Ranker, OrdersCasesByHandComputedScores) {
   }
 }
 
+// A shared locate cache (the sources of one query) changes no score, match or count: the
+// second call, with elements in another order and one new, gives what a call without the
+// cache gives, and the cache holds each located element once.
+TEST(Ranker, ALocateCacheSharedBySourcesChangesNothing) {
+  auto fm = test::sharded_index(kCases, 2, 2);
+  auto run = [&](std::vector<RankElement> es, LocateCache* cache) {
+    auto r = rank_cases(fm, es, {}, cache);
+    std::vector<uint64_t> located;
+    for (const auto& e : es) located.push_back(e.located);
+    return std::make_pair(r, located);
+  };
+  auto same = [](const auto& a, const auto& b) {
+    ASSERT_EQ(a.first.size(), b.first.size());
+    for (size_t i = 0; i < a.first.size(); ++i) {
+      EXPECT_EQ(a.first[i].case_index, b.first[i].case_index);
+      EXPECT_DOUBLE_EQ(a.first[i].score, b.first[i].score);
+      ASSERT_EQ(a.first[i].matches.size(), b.first[i].matches.size());
+      for (size_t j = 0; j < a.first[i].matches.size(); ++j) {
+        EXPECT_EQ(a.first[i].matches[j].element, b.first[i].matches[j].element);
+        EXPECT_EQ(a.first[i].matches[j].offset, b.first[i].matches[j].offset);
+      }
+    }
+    EXPECT_EQ(a.second, b.second);
+  };
+  const std::vector<RankElement> whole = {element(fm, {10, 11}, 0.5), element(fm, {12, 13}, 0.5)};
+  const std::vector<RankElement> part = {element(fm, {12, 13}, 0.6), element(fm, {11, 12}, 0.9),
+                                         element(fm, {10, 11}, 0.5)};
+  LocateCache cache;
+  same(run(whole, &cache), run(whole, nullptr));
+  EXPECT_EQ(cache.size(), 2u);
+  same(run(part, &cache), run(part, nullptr));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.at({10, 11}).size(), 3u);  // case 0 twice, case 1 once
+}
+
 TEST(Ranker, NothingLocatesGivesNoCases) {
   auto fm = test::sharded_index(kCases, 1, 2);
   std::vector<RankElement> es = {element(fm, {10, 40}, 0.9), element(fm, {10}, 0.01)};

@@ -24,7 +24,7 @@ double element_weight(double logprob, uint64_t count, uint64_t corpus_tokens, do
 }
 
 std::vector<RankedCase> rank_cases(const fm::ShardedFm& index, std::vector<RankElement>& elements,
-                                   const RankOptions& o) {
+                                   const RankOptions& o, LocateCache* cache) {
   o.validate();
   for (auto& e : elements) {
     e.weight = element_weight(e.logprob, e.state.count(), index.num_tokens(), o.alpha);
@@ -42,13 +42,26 @@ std::vector<RankedCase> rank_cases(const fm::ShardedFm& index, std::vector<RankE
     std::vector<std::pair<uint32_t, uint32_t>> spans;  // credited [begin, end)
   };
   std::unordered_map<uint32_t, Acc> cases;
-  std::vector<fm::Occurrence> occ;
+  std::vector<fm::Occurrence> own;
   for (size_t ei : order) {
     auto& e = elements[ei];
     if (e.weight <= 0 || e.state.empty() || e.state.count() > o.max_count) continue;
-    index.locate(e.state, o.max_occurrences, &occ);
+    const std::vector<fm::Occurrence>* found = nullptr;
+    if (cache) {
+      auto it = cache->find(e.tokens);
+      if (it == cache->end()) {
+        index.locate(e.state, o.max_occurrences, &own);
+        std::sort(own.begin(), own.end());
+        it = cache->emplace(e.tokens, std::move(own)).first;
+      }
+      found = &it->second;
+    } else {
+      index.locate(e.state, o.max_occurrences, &own);
+      std::sort(own.begin(), own.end());
+      found = &own;
+    }
+    const auto& occ = *found;
     e.located = occ.size();
-    std::sort(occ.begin(), occ.end());
     const auto len = static_cast<uint32_t>(e.tokens.size());
     for (size_t i = 0; i < occ.size(); ++i) {
       if (i > 0 && occ[i - 1].case_index == occ[i].case_index) continue;  // handled below

@@ -149,6 +149,7 @@ std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries
   std::vector<std::map<uint32_t, std::vector<MatchedElement>>> matches(queries.size());
   RankOptions per_source = options_.rank;
   per_source.top_k = std::max<size_t>(options_.rank.top_k * 10, 100);
+  LocateCache located;  // the whole query and its parts share many elements: locate them once
   for (size_t si = 0; si < sources.size(); ++si) {
     const size_t qi = sources[si].query;
     const int part = sources[si].part;
@@ -160,7 +161,7 @@ std::vector<SearchResult> Searcher::rank(const std::vector<std::string>& queries
       r.state = e.state;
       elems.push_back(std::move(r));
     }
-    auto ranked = rank_cases(index_.fm(), elems, per_source);
+    auto ranked = rank_cases(index_.fm(), elems, per_source, &located);
     for (const auto& e : elems)
       results[qi].elements.push_back({tok.decode(e.tokens), e.logprob, e.weight,
                                       e.state.count(), part});

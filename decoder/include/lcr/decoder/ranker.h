@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "lcr/fmindex/sharded.h"
@@ -47,10 +48,17 @@ struct RankedCase {
 /// The weight above; `corpus_tokens` is N.
 double element_weight(double logprob, uint64_t count, uint64_t corpus_tokens, double alpha);
 
+/// Occurrences located so far, sorted, by element tokens. Locating is most of ranking's time,
+/// and the sources of one query (the whole query and its parts) generate many of the same
+/// elements: rank_cases calls that share a cache (same index, same max_occurrences) locate
+/// each of them once.
+using LocateCache = std::map<std::vector<int32_t>, std::vector<fm::Occurrence>>;
+
 /// Scores the cases the elements locate to and returns the best `top_k` (score descending,
 /// then case index). Fills each element's weight and located count. Empty when nothing
-/// locates.
+/// locates. With a `cache`, occurrences are taken from it and added to it; the result is
+/// the same as without.
 std::vector<RankedCase> rank_cases(const fm::ShardedFm& index, std::vector<RankElement>& elements,
-                                   const RankOptions& options);
+                                   const RankOptions& options, LocateCache* cache = nullptr);
 
 }  // namespace lcr
