@@ -238,6 +238,14 @@ TEST_F(TraindataBuild, BadOptionsAndInputsAreRefused) {
   bad = o;
   bad.extractor = dir.file("missing.bin");
   EXPECT_THROW(build_training_data(bad), Error);
+  for (auto set : {+[](TrainDataOptions& x) { x.window_sources = -1; },
+                   +[](TrainDataOptions& x) { x.window_pairs = 0; },
+                   +[](TrainDataOptions& x) { x.window_chars = 8; }}) {
+    bad = o;
+    set(bad);
+    EXPECT_NE(test::error_of([&] { build_training_data(bad); }).find("--window-"), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(o.out));
 }
 
 // The charge filter against brute force: a target of a labelled case is kept exactly when, of
