@@ -28,8 +28,9 @@ using detail::Rng;
 struct CaseTargets {
   std::string id;
   std::string source, lead;
-  std::vector<std::string> windows;      // window sources, as the model reads them
-  std::vector<std::string> window_texts; // the same windows verbatim (to find elements in)
+  // Window sources, verbatim, each twice window_chars long: the window is its first
+  // window_chars characters, and anonymising (which shortens a text) cuts from all of it.
+  std::vector<std::u32string> windows;
   std::vector<std::string> targets;  // best first
   std::string charge_key;            // sorted charges joined; empty when none
   std::vector<std::string> charges;
@@ -117,6 +118,19 @@ class ChargeShares {
   std::unordered_map<std::string, std::vector<uint32_t>> holders_;
 };
 
+// Of the targets `t` (best first), at most `limit`: those `text` contains first, then the
+// others, each group best first.
+std::vector<size_t> contained_first(const std::string& text, const std::vector<std::string>& t,
+                                    int limit) {
+  std::vector<size_t> order;
+  for (size_t k = 0; k < t.size(); ++k)
+    if (text.find(t[k]) != std::string::npos) order.push_back(k);
+  for (size_t k = 0; k < t.size(); ++k)
+    if (text.find(t[k]) == std::string::npos) order.push_back(k);
+  order.resize(std::min(order.size(), static_cast<size_t>(limit)));
+  return order;
+}
+
 // Window sources of a case: `o.window_sources` sentences of its facts (not the first
 // window_chars / 2 characters, which the main source covers, and not evidence lists), chosen
 // at random with a seed of the case id, each the start of a window of o.window_chars.
@@ -134,18 +148,7 @@ void window_sources(const Case& c, const TrainDataOptions& o, CaseTargets& ct) {
   for (size_t k = 0; k < n; ++k) std::swap(starts[k], starts[k + rng.below(starts.size() - k)]);
   starts.resize(n);
   std::sort(starts.begin(), starts.end());
-  for (size_t p : starts) {
-    const std::u32string_view w = std::u32string_view(f).substr(p, o.window_chars);
-    ct.window_texts.push_back(to_utf8(w));
-    if (o.anonymise_sources) {
-      const std::u32string_view wide = std::u32string_view(f).substr(p, 2 * o.window_chars);
-      std::u32string a = anonymise(wide, pattern_mask(wide), 0, wide.size());
-      if (a.size() > o.window_chars) a.resize(o.window_chars);
-      ct.windows.push_back(to_utf8(a));
-    } else {
-      ct.windows.push_back(ct.window_texts.back());
-    }
-  }
+  for (size_t p : starts) ct.windows.emplace_back(std::u32string_view(f).substr(p, 2 * o.window_chars));
 }
 
 json options_json(const TrainDataOptions& o) {
@@ -391,23 +394,18 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
         emit(T[all[k].first], T[all[k].second], kKindElementElement, ct);
       }
     }
-    if (o.max_lead_pairs > 0 && !ct.lead.empty() && ct.lead != ct.source) {
-      std::vector<size_t> order;  // elements the short query still contains first
-      for (size_t k = 0; k < T.size(); ++k)
-        if (ct.lead.find(T[k]) != std::string::npos) order.push_back(k);
-      for (size_t k = 0; k < T.size(); ++k)
-        if (ct.lead.find(T[k]) == std::string::npos) order.push_back(k);
-      order.resize(std::min(order.size(), static_cast<size_t>(o.max_lead_pairs)));
-      for (size_t k : order) emit(ct.lead, T[k], kKindLeadElement, ct);
-    }
-    for (size_t w = 0; w < ct.windows.size(); ++w) {
-      std::vector<size_t> order;  // elements the window contains first, then the best others
-      for (size_t k = 0; k < T.size(); ++k)
-        if (ct.window_texts[w].find(T[k]) != std::string::npos) order.push_back(k);
-      for (size_t k = 0; k < T.size(); ++k)
-        if (ct.window_texts[w].find(T[k]) == std::string::npos) order.push_back(k);
-      order.resize(std::min(order.size(), static_cast<size_t>(o.window_pairs)));
-      for (size_t k : order) emit(ct.windows[w], T[k], kKindWindowElement, ct);
+    if (o.max_lead_pairs > 0 && !ct.lead.empty() && ct.lead != ct.source)
+      for (size_t k : contained_first(ct.lead, T, o.max_lead_pairs))
+        emit(ct.lead, T[k], kKindLeadElement, ct);
+    for (const auto& wide : ct.windows) {  // elements the verbatim window holds first
+      const std::string window = to_utf8(std::u32string_view(wide).substr(0, o.window_chars));
+      std::string src = window;
+      if (o.anonymise_sources) {
+        std::u32string a = anonymise(wide, pattern_mask(wide), 0, wide.size());
+        if (a.size() > o.window_chars) a.resize(o.window_chars);
+        src = to_utf8(a);
+      }
+      for (size_t k : contained_first(window, T, o.window_pairs)) emit(src, T[k], kKindWindowElement, ct);
     }
   }
   pairs.close();
