@@ -240,7 +240,9 @@ int run_search(const Args& args) {
                                  device);
     if (!no_first) first = model->first_tokens();
     if (model->anonymised_sources())  // read queries as the model read its training sources
-      so.source_text = [](const std::string& t) { return traindata::anonymise(t); };
+      so.source_text = [](const std::string& source, const std::string& query) {
+        return traindata::anonymise(source, query);
+      };
     so.beam.max_length = std::min(so.beam.max_length, model->max_steps() - 1);
   } else {
     extractor = std::make_unique<traindata::ElementExtractor>(

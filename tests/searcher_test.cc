@@ -122,7 +122,7 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
 
 // The model reads each source as SearchOptions::source_text makes it (lcr search sets
 // traindata::anonymise for a model trained on anonymised sources); parts are split from the
-// query as written, then each is transformed.
+// query as written, then each is transformed, knowing the whole query it came from.
 TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
   class Recorder : public CopyModel {
    public:
@@ -143,16 +143,19 @@ TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
   SearchOptions so;
   so.beam.max_length = 4;
   so.part_chars = 20;
-  so.source_text = [](const std::string& t) { return "【" + t + "】"; };
+  so.source_text = [](const std::string& t, const std::string& whole) {
+    return "【" + t + "】" + std::to_string(whole.size());
+  };
   Searcher searcher(index, &model, {}, so);
   const std::string q = "被告人秘密窃取他人财物，价值三千元。后又醉酒驾驶机动车，被民警查获。";
   searcher.search(q);
   const auto parts = split_query(q, so.part_chars, so.max_parts);
   ASSERT_EQ(parts.size(), 2u);
   ASSERT_EQ(model.seen.size(), 3u);
-  EXPECT_EQ(model.seen[0], tok.encode("【" + q + "】"));
+  const std::string n = std::to_string(q.size());
+  EXPECT_EQ(model.seen[0], tok.encode("【" + q + "】" + n));
   for (size_t p = 0; p < parts.size(); ++p)
-    EXPECT_EQ(model.seen[p + 1], tok.encode("【" + parts[p] + "】")) << p;
+    EXPECT_EQ(model.seen[p + 1], tok.encode("【" + parts[p] + "】" + n)) << p;
   // Without it the model reads the query as written.
   Searcher plain(index, &model, {}, [&] { auto o = so; o.source_text = nullptr; return o; }());
   plain.search(q);

@@ -126,5 +126,19 @@ TEST(TraindataPatterns, AnonymiseReplacesIdentifyingDetailsAndKeepsActsAndAmount
   EXPECT_EQ(to_utf8(anonymise(t, pattern_mask(t), 6, t.size())), "某人抢劫。");
 }
 
+// A query part is anonymised with the names the whole query introduces: alone, a bare 张三
+// is no name; as a part of a query that says 被告人张三 it is.
+TEST(TraindataPatterns, AnonymiseInContextReplacesNamesTheContextIntroduces) {
+  const std::string whole = "被告人张三在超市盗窃人民币500元。张三称其不知情。";
+  const std::string part = "张三称其不知情。";
+  EXPECT_EQ(anonymise(part), part);
+  EXPECT_EQ(anonymise(part, whole), "某人称其不知情。");
+  // The whole in its own context is the whole anonymised.
+  EXPECT_EQ(anonymise(whole, whole), anonymise(whole));
+  EXPECT_EQ(anonymise(whole), "被告人某人在超市盗窃人民币500元。某人称其不知情。");
+  // A context that names nobody changes nothing.
+  EXPECT_EQ(anonymise(part, "在超市盗窃人民币500元。"), part);
+}
+
 }  // namespace
 }  // namespace lcr::traindata

@@ -78,7 +78,8 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
     validate_query(queries[qi], options_.max_query_bytes);
     const std::string prefix = options_.principle.empty() ? "" : options_.principle + "\n";
     auto source = [&](const std::string& text) {
-      return tok.encode(prefix + (options_.source_text ? options_.source_text(text) : text));
+      return tok.encode(prefix +
+                        (options_.source_text ? options_.source_text(text, queries[qi]) : text));
     };
     encoded.push_back(source(queries[qi]));
     sources.push_back({qi, -1});

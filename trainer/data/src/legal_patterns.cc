@@ -254,4 +254,15 @@ std::string anonymise(std::string_view text) {
   return to_utf8(anonymise(u, pattern_mask(u), 0, u.size()));
 }
 
+std::string anonymise(std::string_view text, std::string_view context) {
+  if (text == context) return anonymise(text);
+  // One mask over the context, a line break and the text: the name recogniser marks every
+  // mention of a name it found anywhere, so the text's bare mentions are marked too.
+  std::u32string u = to_u32(context);
+  u += U'\n';
+  const size_t begin = u.size();
+  u += to_u32(text);
+  return to_utf8(anonymise(u, pattern_mask(u), begin, u.size()));
+}
+
 }  // namespace lcr::traindata

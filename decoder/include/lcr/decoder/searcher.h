@@ -23,10 +23,12 @@ struct SearchOptions {
   size_t max_parts = 4;            // parts beyond this are merged into the last
   size_t max_query_bytes = 65536;  // longer queries are refused
   std::string principle;           // a stated legal principle added to the query
-  // How a query (and each part) becomes the model's source: the identity when empty.
-  // `lcr search` sets traindata::anonymise here when the model was trained on anonymised
-  // sources, so queries read as its training sources did. Ranking never sees it.
-  std::function<std::string(const std::string&)> source_text;
+  // How a source becomes the model's text: source_text(source, query), where the source is
+  // the whole query or one of its parts; the identity when empty. `lcr search` sets
+  // traindata::anonymise(source, query) here when the model was trained on anonymised
+  // sources, so queries read as its training sources did and a part loses the names the
+  // whole query introduces. Ranking never sees it.
+  std::function<std::string(const std::string& source, const std::string& query)> source_text;
   size_t snippet_context = 40;     // bytes of context each side of a highlighted match
   // Charge feedback: the charges of the best `feedback_cases` cases, weighted by score, give
   // the query's likely charges; every candidate then gains `charge_feedback` times the share

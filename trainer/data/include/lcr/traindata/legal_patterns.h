@@ -73,5 +73,10 @@ std::u32string anonymise(std::u32string_view text, const std::vector<PatternKind
 /// people, places or dates: on LeCaRD's dev queries a model's fixed source window then holds
 /// more of the acts.
 std::string anonymise(std::string_view text);
+/// `text` anonymised as a part of `context`, the whole query or case it was cut from: the
+/// names `context` introduces (被告人张三) are replaced where `text` mentions them bare
+/// (张三称...), as they are when the whole is anonymised. Equals anonymise(text) when `text`
+/// is `context`.
+std::string anonymise(std::string_view text, std::string_view context);
 
 }  // namespace lcr::traindata
