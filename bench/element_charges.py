@@ -37,6 +37,7 @@ import argparse
 import collections
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -203,6 +204,8 @@ def main():
     ap.add_argument("--extractor", help="`lcr train data` directory (extractor-only row)")
     ap.add_argument("--lecard", default="../shared/corpora/lecard")
     ap.add_argument("--wide", action="store_true", help="also --beam 20 --elements 40")
+    ap.add_argument("--search-args", default="",
+                    help="more `lcr search` options for the model row, e.g. '--max-length 16'")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="first N queries only (0 = all)")
     ap.add_argument("--json", help="write every figure and per-element row here")
@@ -230,7 +233,8 @@ def main():
     charges = load_corpus_charges(os.path.join(a.lecard, "cases.jsonl.zst"))
     log(f"{len(queries)} queries, {len(charges)} cases ({time.time() - t0:.1f} s)")
 
-    methods = [("model (beam 10, 20 elements)", ["--model", a.model])]
+    methods = [("model (" + (a.search_args or "beam 10, 20 elements") + ")",
+                ["--model", a.model] + shlex.split(a.search_args))]
     if a.wide:
         methods.append(("model (beam 20, 40 elements)",
                         ["--model", a.model, "--beam", "20", "--elements", "40"]))
@@ -244,7 +248,7 @@ def main():
         if a.work:
             os.makedirs(a.work, exist_ok=True)
             cache = os.path.join(a.work, "elements-" + "".join(
-                c if c.isalnum() else "_" for c in " ".join(extra[2:]) or extra[0]) + ".json")
+                c if c.isalnum() else "_" for c in " ".join(extra)) + ".json")  # model path included
         if cache and os.path.exists(cache):
             gen[name] = json.load(open(cache, encoding="utf-8"))
             log(f"{name}: elements from {cache}")
