@@ -59,8 +59,8 @@ timed() {  # name command...: runs it, records the median seconds per query it r
 }
 : > "$W/runs/times"
 S="$L search --index $W/index --device $DEVICE --top-k 1000"
-T="--batch 1"
-bm25_facts() { $L baseline bm25 search --db "$W/bm25-facts" --strip-distractors --queries "$Q" "$@"; }  # timed runs search one query at a time: the median is a query's latency
+T="--batch 1"  # timed runs search one query at a time: the median is a query's latency
+bm25_facts() { $L baseline bm25 search --db "$W/bm25-facts" --strip-distractors --queries "$Q" "$@"; }
 for mode in terms parser; do
   timed bm25-$mode $L baseline bm25 search --db "$W/bm25" --queries "$Q" --query-mode $mode --k 1000 --run "$W/runs/bm25-$mode.p1"
   $L baseline bm25 search --db "$W/bm25" --queries "$Q" --query-mode $mode --pool "$D/dev_pools.tsv" --run "$W/runs/bm25-$mode.p2"
