@@ -2,8 +2,8 @@
 # The main job on the bundled corpus, from a fresh clone: install the Debian packages, build,
 # index the 400 bundled judgments, build the self-supervised training data, train a small
 # model for a few minutes on the CPU, search one query case, and score all bundled queries.
-# Everything lands in out/bundled/. Training is a fixed schedule of TRAIN_STEPS (default 800,
-# about 4 minutes on 2 cores), not a time budget, so a slower machine trains the same model;
+# Everything lands in out/bundled/. Training is a fixed schedule of TRAIN_STEPS (default 1500,
+# about 7 minutes on 2 cores), not a time budget, so a slower machine trains the same model;
 # TRAIN_MINUTES (default 15) only caps it on a very slow one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +25,11 @@ $L index locate --index $O/index --limit 2 秘密窃取
 step "training data: legal elements of each case"
 $L train data --corpus $C/cases.jsonl --tokenizer $O/index/tokenizer.model --out $O/data
 
-step "train a small model (${TRAIN_STEPS:-800} steps, ${TRAIN_MINUTES:-15} minutes at most)"
+step "train a small model (${TRAIN_STEPS:-1500} steps, ${TRAIN_MINUTES:-15} minutes at most)"
 rm -f $O/model.ckpt
 $L train --data $O/data --tokenizer $O/index/tokenizer.model --out $O/model.ckpt \
   --d-model 128 --heads 4 --ff 512 --encoder-layers 2 --decoder-layers 2 \
-  --max-source-len 128 --max-target-len 24 --steps "${TRAIN_STEPS:-800}" --warmup 100 --lr 1e-3 \
+  --max-source-len 128 --max-target-len 24 --steps "${TRAIN_STEPS:-1500}" --warmup 100 --lr 1e-3 \
   --batch-tokens 4096 --max-minutes "${TRAIN_MINUTES:-15}" --valid-every 250 --log-every 100
 
 step "search one query case"
