@@ -53,6 +53,9 @@ int run_train(const Args& args) {
        "gradient-norm clip (0 = off)")  //
       ("label-smoothing", po::value(&o.label_smoothing)->default_value(o.label_smoothing),
        "label smoothing")  //
+      ("charge-loss", po::value(&o.charge_loss)->default_value(o.charge_loss),
+       "weight of the auxiliary loss that has the encoder predict the source case's charges "
+       "(0 = off)")  //
       ("batch-tokens", po::value(&o.batch_tokens)->default_value(o.batch_tokens),
        "padded source+target tokens per batch")  //
       ("batch-by", po::value(&o.batch_by)->default_value(o.batch_by),

@@ -152,6 +152,20 @@ TEST(ModelOptions, ValidationNamesTheField) {
   EXPECT_EQ(error_of([&] { o.validate(); }), "model options: max_target_len must lie in [2, 4096]");
   o.max_target_len = 64;
   EXPECT_EQ(ModelOptions::from_json(o.to_json()).to_json(), o.to_json());
+  // The charge head's classes: absent from the JSON of a model without one (so checkpoints
+  // from before the head read as 0), kept when set.
+  EXPECT_EQ(o.to_json().find("charge_classes"), std::string::npos);
+  EXPECT_EQ(ModelOptions::from_json(o.to_json()).charge_classes, 0);
+  o.charge_classes = 7;
+  EXPECT_EQ(ModelOptions::from_json(o.to_json()).charge_classes, 7);
+  EXPECT_EQ(o.parameter_count() - ModelOptions::from_json(R"({"vocab_size": 1000, "pad_id": 3,
+      "bos_id": 1, "eos_id": 2, "d_model": 256, "heads": 4, "ff": 1024, "encoder_layers": 3,
+      "decoder_layers": 3, "dropout": 0.1, "max_source_len": 512, "max_target_len": 64})")
+                                    .parameter_count(),
+            7 * (256 + 1));
+  o.charge_classes = -1;
+  EXPECT_EQ(error_of([&] { o.validate(); }), "model options: charge_classes must lie in [0, 1000000]");
+  o.charge_classes = 0;
   EXPECT_EQ(error_of([&] { ModelOptions::from_json(R"({"vocab_size": 10})"); }),
             "model options: missing or non-integer field 'pad_id'");
 }

@@ -66,9 +66,10 @@ inline ModelOptions tiny_model(const Tokenizer& tok) {
 }
 
 /// Writes DIR/pairs.jsonl, first_tokens.json and manifest.json; the last `valid` pairs go
-/// to the valid split.
+/// to the valid split. `charges`, when given, labels pair i with charges[i].
 inline void write_training_data(const std::string& dir, const Tokenizer& tok, const Pairs& pairs,
-                                size_t valid = 0) {
+                                size_t valid = 0,
+                                const std::vector<std::vector<std::string>>* charges = nullptr) {
   std::string lines;
   std::vector<int32_t> first;
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -77,6 +78,7 @@ inline void write_training_data(const std::string& dir, const Tokenizer& tok, co
                         {"kind", "case-element"},
                         {"case", std::to_string(i)},
                         {"split", i + valid >= pairs.size() ? "valid" : "train"}};
+    if (charges) j["charges"] = charges->at(i);
     lines += j.dump() + "\n";
     auto ids = tok.encode(pairs[i].second);
     if (!ids.empty()) first.push_back(ids[0]);

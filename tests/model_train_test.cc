@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -205,6 +206,73 @@ TEST_F(TrainTest, RefusesMismatchedTokenizerDataAndOverwrite) {
                                            "\n");
   EXPECT_EQ(error_of([&] { train(options("bad.lcr")); }),
             data_ + "/pairs.jsonl:2: \"split\" must be \"train\" or \"valid\", not \"test\"");
+}
+
+// The charge head (--charge-loss): trained jointly with the elements, it learns each
+// source's charges (top-1 on the valid copies of the training sources reaches 1), the
+// elements are still learned by heart, and with a negligible weight the head stays at chance.
+TEST_F(TrainTest, ChargeHeadLearnsTheSourcesCharges) {
+  test::Pairs pairs = test::tiny_pairs();
+  pairs.insert(pairs.end(), test::tiny_pairs().begin(), test::tiny_pairs().end());
+  std::vector<std::vector<std::string>> charges = {
+      {"盗窃罪"}, {"危险驾驶罪"}, {"故意伤害罪"}, {"诈骗罪"}, {"贩卖毒品罪"},
+      {"寻衅滋事罪", "故意伤害罪"}, {"非法持有枪支罪"}, {"受贿罪"}};
+  charges.insert(charges.end(), charges.begin(), charges.end());
+  test::write_training_data(data_, *tok_, pairs, 8, &charges);  // valid: the same 8 sources
+  TrainOptions o = options("charge.lcr");
+  o.charge_loss = 1.0;
+  TrainResult r = train(o);
+  EXPECT_EQ(r.valid_charge_accuracy, 1.0);
+  EXPECT_LT(r.valid_loss, 0.05);  // element NLL on the same pairs
+  const Checkpoint ck = load_checkpoint(o.out);
+  EXPECT_EQ(ck.options.charge_classes, 8);
+  std::set<std::string> names;  // the head's classes: every label, sorted
+  for (const auto& c : charges) names.insert(c.begin(), c.end());
+  EXPECT_EQ(nlohmann::json::parse(ck.trainer_state).at("charge_names"),
+            nlohmann::json(std::vector<std::string>(names.begin(), names.end())));
+  auto model = TorchStepModel::load(o.out, *tok_, tok_path_, "cpu");  // the head loads too
+  PlainSearchOptions s;
+  s.beam = 1;
+  s.max_len = model->max_steps();
+  for (const auto& [src, tgt] : test::tiny_pairs())
+    EXPECT_EQ(tok_->decode(plain_beam_search(*model, tok_->encode(src), s).at(0).tokens), tgt);
+
+  TrainOptions weak = options("weak.lcr");
+  weak.charge_loss = 1e-9;
+  EXPECT_LT(train(weak).valid_charge_accuracy, 0.5);
+  TrainOptions none = options("none.lcr");
+  none.steps = 2;
+  none.warmup_steps = 1;
+  TrainResult n = train(none);
+  EXPECT_TRUE(std::isnan(n.valid_charge_accuracy));
+  EXPECT_EQ(load_checkpoint(none.out).options.charge_classes, 0);
+
+  // Resuming against other charge labels is refused.
+  charges[0] = charges[8] = {"抢劫罪"};
+  test::write_training_data(data_, *tok_, pairs, 8, &charges);
+  TrainOptions again = o;
+  again.resume = true;
+  EXPECT_EQ(error_of([&] { train(again); }),
+            o.out + ": its charge head was trained on other charge labels than " + data_ +
+                "/pairs.jsonl holds; resume with the same --data");
+}
+
+TEST_F(TrainTest, ChargeLossNeedsWellFormedCharges) {
+  TrainOptions o = options("c.lcr");
+  o.charge_loss = 0.5;
+  EXPECT_EQ(error_of([&] { train(o); }),
+            data_ + "/pairs.jsonl: --charge-loss needs the cases' charges, and no pair has a "
+                    "\"charges\" label (a corpus without charges, or data written before `lcr "
+                    "train data` wrote them: rebuild it)");
+  test::write_text(data_ + "/pairs.jsonl",
+                   R"({"src":"a","tgt":"b","split":"train","charges":["盗窃罪"]})"
+                   "\n"
+                   R"({"src":"c","tgt":"d","split":"train","charges":"盗窃罪"})"
+                   "\n");
+  EXPECT_EQ(error_of([&] { train(o); }),
+            data_ + "/pairs.jsonl:2: \"charges\" must be an array of strings");
+  o.charge_loss = -1;
+  EXPECT_EQ(error_of([&] { train(o); }), "train: --charge-loss must lie in [0, 100]");
 }
 
 // make_batches on random data: every example once; by source, a source's examples are

@@ -60,10 +60,16 @@ TEST_F(TraindataBuild, WritesTheContractTheTrainerReads) {
   std::map<std::string, uint64_t> per_kind;
   std::map<std::string, std::string> split_of;
   for (const auto& p : pairs) {
-    ASSERT_EQ(p.size(), 5u) << p.dump();
+    ASSERT_EQ(p.size(), 6u) << p.dump();
     for (const char* k : {"src", "tgt", "kind", "case", "split"}) ASSERT_TRUE(p.at(k).is_string()) << k;
     const std::string kind = p["kind"], id = p["case"], split = p["split"], tgt = p["tgt"];
     EXPECT_TRUE(kinds.count(kind)) << kind;
+    ASSERT_TRUE(cases.count(id)) << id;
+    {  // the source case's labels, sorted and without repeats (what --charge-loss learns)
+      std::set<std::string> own(cases.at(id).charges.begin(), cases.at(id).charges.end());
+      EXPECT_EQ(p.at("charges").get<std::vector<std::string>>(),
+                std::vector<std::string>(own.begin(), own.end())) << p.dump();
+    }
     EXPECT_TRUE(split == "train" || split == "valid");
     EXPECT_FALSE(tgt.empty());
     EXPECT_FALSE(p["src"].get<std::string>().empty());

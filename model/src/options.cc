@@ -29,6 +29,8 @@ void ModelOptions::validate() const {
           "dropout (" + std::to_string(dropout) + ") must lie in [0, 1)");
   require(max_source_len >= 1 && max_source_len <= 65536, "max_source_len must lie in [1, 65536]");
   require(max_target_len >= 2 && max_target_len <= 4096, "max_target_len must lie in [2, 4096]");
+  require(charge_classes >= 0 && charge_classes <= 1000000,
+          "charge_classes must lie in [0, 1000000]");
 }
 
 std::string ModelOptions::to_json() const {
@@ -44,6 +46,7 @@ std::string ModelOptions::to_json() const {
                       {"dropout", dropout},
                       {"max_source_len", max_source_len},
                       {"max_target_len", max_target_len}};
+  if (charge_classes > 0) j["charge_classes"] = charge_classes;  // older readers never see it
   return j.dump();
 }
 
@@ -73,6 +76,7 @@ ModelOptions ModelOptions::from_json(const std::string& text) {
   get_int("decoder_layers", o.decoder_layers);
   get_int("max_source_len", o.max_source_len);
   get_int("max_target_len", o.max_target_len);
+  if (j.contains("charge_classes")) get_int("charge_classes", o.charge_classes);
   auto it = j.find("dropout");
   if (it == j.end() || !it->is_number())
     throw Error("model options: missing or non-numeric field 'dropout'");
@@ -88,7 +92,8 @@ int64_t ModelOptions::parameter_count() const {
   const int64_t ffn = d * f + f + f * d + d;
   const int64_t enc = encoder_layers * (attn + ffn + 2 * ln) + ln;
   const int64_t dec = decoder_layers * (2 * attn + ffn + 3 * ln) + ln;
-  return static_cast<int64_t>(vocab_size) * (d + 1) + enc + dec;  // + output bias
+  const int64_t head = static_cast<int64_t>(charge_classes) * (d + 1);
+  return static_cast<int64_t>(vocab_size) * (d + 1) + enc + dec + head;  // + output bias
 }
 
 }  // namespace lcr

@@ -105,6 +105,8 @@ TransformerImpl::TransformerImpl(const ModelOptions& o) : options(o) {
   for (int i = 0; i < o.decoder_layers; ++i) decoder->push_back(DecoderLayer(o));
   enc_norm = register_module("enc_norm", layer_norm(d));
   dec_norm = register_module("dec_norm", layer_norm(d));
+  if (o.charge_classes > 0)
+    charge_head = register_module("charge_head", torch::nn::Linear(d, o.charge_classes));
 }
 
 std::vector<int64_t> TransformerImpl::prepare_source(const std::vector<int32_t>& ids) const {
@@ -183,6 +185,13 @@ torch::Tensor TransformerImpl::decode(const torch::Tensor& tgt_in, const torch::
     x = x + drop(l->ffn(l->ln3(x)));
   }
   return logits(x);
+}
+
+torch::Tensor TransformerImpl::charge_logits(const torch::Tensor& memory, const torch::Tensor& src) {
+  if (!charge_head) throw Error("model: no charge head (charge_classes is 0)");
+  auto keep = src.ne(options.pad_id).unsqueeze(-1).to(memory.scalar_type());  // [B, S, 1]
+  auto pooled = (memory * keep).sum(1) / keep.sum(1).clamp_min(1);
+  return charge_head(pooled);
 }
 
 torch::Tensor TransformerImpl::forward(const torch::Tensor& src, const torch::Tensor& tgt_in,

@@ -348,7 +348,8 @@ TrainDataResult build_training_data(const TrainDataOptions& o) {
   const bool naive = o.targets == Targets::Naive;
   auto emit = [&](const std::string& src, const std::string& tgt, const char* kind, const CaseTargets& ct) {
     const char* k = naive ? kKindNaive : kind;
-    pairs.line({{"src", src}, {"tgt", tgt}, {"kind", k}, {"case", ct.id}, {"split", ct.valid ? "valid" : "train"}});
+    pairs.line({{"src", src}, {"tgt", tgt}, {"kind", k}, {"case", ct.id}, {"charges", ct.charges},
+                {"split", ct.valid ? "valid" : "train"}});
     ++res.pairs_by_kind[k];
     ++(ct.valid ? res.valid_pairs : res.train_pairs);
     ++res.pairs;

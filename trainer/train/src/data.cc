@@ -84,6 +84,7 @@ TrainingData load_training_data(const std::string& dir, const Tokenizer& tok, in
   std::ifstream in(pairs_path, std::ios::binary);
   if (!in) throw Error(pairs_path + ": missing (is this a directory written by `lcr train data`?)");
   std::unordered_map<std::string, uint32_t> source_index;
+  std::vector<std::vector<std::string>> charges_of;  // per source, by name, until the end
   const size_t src_limit = static_cast<size_t>(max_source_len - 1);
   const size_t tgt_limit = static_cast<size_t>(max_target_len - 1);
   std::string line;
@@ -115,6 +116,17 @@ TrainingData load_training_data(const std::string& dir, const Tokenizer& tok, in
       d.truncated_sources += cut;
     }
     e.source = it->second;
+    if (inserted) charges_of.emplace_back();
+    if (auto c = j.find("charges"); c != j.end()) {
+      if (!c->is_array()) throw Error(where + "\"charges\" must be an array of strings");
+      auto& mine = charges_of[e.source];
+      for (const auto& name : *c) {
+        if (!name.is_string() || name.get<std::string>().empty())
+          throw Error(where + "\"charges\" must be an array of non-empty strings");
+        if (std::find(mine.begin(), mine.end(), name.get<std::string>()) == mine.end())
+          mine.push_back(name.get<std::string>());
+      }
+    }
     bool cut = false;
     e.target = encode_prefix(tok, tgt, tgt_limit, cut);
     d.truncated_targets += cut;
@@ -123,6 +135,16 @@ TrainingData load_training_data(const std::string& dir, const Tokenizer& tok, in
   }
   if (in.bad()) throw Error(pairs_path + ": read error");
   if (d.train.empty()) throw Error(pairs_path + ": no pairs with \"split\": \"train\"");
+  for (const auto& names : charges_of) d.charge_names.insert(d.charge_names.end(), names.begin(), names.end());
+  std::sort(d.charge_names.begin(), d.charge_names.end());
+  d.charge_names.erase(std::unique(d.charge_names.begin(), d.charge_names.end()), d.charge_names.end());
+  d.source_charges.resize(charges_of.size());
+  for (size_t s = 0; s < charges_of.size(); ++s) {
+    for (const auto& name : charges_of[s])
+      d.source_charges[s].push_back(static_cast<int32_t>(
+          std::lower_bound(d.charge_names.begin(), d.charge_names.end(), name) - d.charge_names.begin()));
+    std::sort(d.source_charges[s].begin(), d.source_charges[s].end());
+  }
 
   uint64_t pairs_bytes = 0;
   d.pairs_xxh64 = xxh64_file(pairs_path, &pairs_bytes);

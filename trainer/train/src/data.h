@@ -2,7 +2,7 @@
 // packs examples into length-bucketed batches under a token budget. No libtorch here.
 //
 // DIR/pairs.jsonl      {"src": "...", "tgt": "...", "kind": "...", "case": "<id>",
-//                       "split": "train|valid"} one a line
+//                       "charges": ["..."] (optional), "split": "train|valid"} one a line
 // DIR/first_tokens.json {"tokenizer_hash": "<16 hex>", "ids": [...], "pieces": [...]}
 // DIR/manifest.json    {"tokenizer_hash": "<16 hex>", ...}
 #pragma once
@@ -26,6 +26,11 @@ struct Example {
 
 struct TrainingData {
   std::vector<std::vector<int32_t>> sources;  // tokenized, truncated to max_source_len - 1
+  // The charge labels pairs.jsonl gives ("charges", optional): every name seen, sorted (the
+  // classes of --charge-loss), and per source the indices of its case's charges (empty when
+  // it has none; a source text shared by cases of other charges gets the union).
+  std::vector<std::string> charge_names;
+  std::vector<std::vector<int32_t>> source_charges;
   std::vector<Example> train, valid;
   std::vector<int32_t> first_tokens;
   std::string manifest_json;  // data manifest stored in checkpoints

@@ -21,6 +21,7 @@ void TrainOptions::validate() const {
   require(adam_eps > 0, "Adam epsilon must be > 0");
   require(clip_norm >= 0, "--clip must be >= 0 (0 = off)");
   require(label_smoothing >= 0 && label_smoothing < 1, "--label-smoothing must lie in [0, 1)");
+  require(charge_loss >= 0 && charge_loss <= 100, "--charge-loss must lie in [0, 100]");
   require(batch_tokens >= 16, "--batch-tokens must be >= 16");
   require(batch_by == "source" || batch_by == "pair",
           "--batch-by must be source or pair, not '" + batch_by + "'");

@@ -34,6 +34,7 @@ json schedule_json(const TrainOptions& o) {
           {"adam_eps", o.adam_eps},
           {"clip_norm", o.clip_norm},
           {"label_smoothing", o.label_smoothing},
+          {"charge_loss", o.charge_loss},
           {"batch_tokens", o.batch_tokens},
           {"batch_by", o.batch_by},
           {"seed", o.seed}};
@@ -51,6 +52,7 @@ void apply_schedule_json(TrainOptions& o, const json& s) {
   o.adam_eps = s.at("adam_eps");
   o.clip_norm = s.at("clip_norm");
   o.label_smoothing = s.at("label_smoothing");
+  o.charge_loss = s.value("charge_loss", 0.0);  // checkpoints from before the option
   o.batch_tokens = s.at("batch_tokens");
   o.batch_by = s.value("batch_by", "pair");  // checkpoints from before the option
   o.seed = s.at("seed");
@@ -124,6 +126,18 @@ TrainResult train(const TrainOptions& options) {
                  data.sources.size(), static_cast<unsigned long long>(data.truncated_sources),
                  static_cast<unsigned long long>(data.truncated_targets),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (o.charge_loss > 0 && !o.resume) {
+    if (data.charge_names.empty())
+      throw Error(o.data_dir + "/pairs.jsonl: --charge-loss needs the cases' charges, and no pair "
+                  "has a \"charges\" label (a corpus without charges, or data written before "
+                  "`lcr train data` wrote them: rebuild it)");
+    o.model.charge_classes = static_cast<int>(data.charge_names.size());
+    o.model.validate();
+  }
+  if (o.resume && o.charge_loss > 0 &&
+      state.value("charge_names", json::array()) != json(data.charge_names))
+    throw Error(o.out + ": its charge head was trained on other charge labels than " +
+                o.data_dir + "/pairs.jsonl holds; resume with the same --data");
   if (o.resume && state.value("pairs_xxh64", "") != hex64(data.pairs_xxh64))
     throw Error(o.out + ": was trained on other data (pairs.jsonl hash " +
                 state.value("pairs_xxh64", "?") + ", " + o.data_dir + " has " +
@@ -141,6 +155,7 @@ TrainResult train(const TrainOptions& options) {
     json s = json::parse(c.trainer_state);
     s["schedule"] = schedule_json(o);
     s["pairs_xxh64"] = hex64(data.pairs_xxh64);
+    if (o.model.charge_classes > 0) s["charge_names"] = data.charge_names;  // the head's classes
     c.trainer_state = s.dump();
     save_checkpoint(o.out, c);
   };

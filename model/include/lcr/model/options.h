@@ -20,6 +20,10 @@ struct ModelOptions {
   double dropout = 0.1;      // residual, attention and feed-forward dropout while training
   int max_source_len = 512;  // sources are truncated to this many tokens
   int max_target_len = 64;   // decoder positions, BOS included
+  // Classes of the training-only charge head (`lcr train --charge-loss`): a linear layer on
+  // the mean of the encoder's output that predicts the source case's charges. 0: no head
+  // (checkpoints from before it read as 0). Decoding never uses it.
+  int charge_classes = 0;
 
   /// Throws lcr::Error naming the first bad field ("model: heads (3) must divide d_model").
   void validate() const;

@@ -95,6 +95,10 @@ struct TransformerImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& tgt_in,
                         int64_t group = 1);
 
+  /// Charge head (options.charge_classes > 0): encoder output [B, S, d] averaged over the
+  /// source's real positions -> logits [B, charge_classes]. Training only.
+  torch::Tensor charge_logits(const torch::Tensor& memory, const torch::Tensor& src);
+
   /// Starts incremental decoding over encoded sources (src [N, S], memory [N, S, d]).
   DecoderCache start(const torch::Tensor& src, const torch::Tensor& memory);
   /// One decoder position for all rows. `parents[r]` is the previous row that row r
@@ -108,6 +112,7 @@ struct TransformerImpl : torch::nn::Module {
   torch::Tensor out_bias, positions;  // positions: [max(len), d] sinusoids (a buffer)
   torch::nn::ModuleList encoder{nullptr}, decoder{nullptr};
   torch::nn::LayerNorm enc_norm{nullptr}, dec_norm{nullptr};
+  torch::nn::Linear charge_head{nullptr};  // only when options.charge_classes > 0
 
  private:
   torch::Tensor embed_tokens(const torch::Tensor& ids, int64_t first_position);

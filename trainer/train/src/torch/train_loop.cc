@@ -52,6 +52,9 @@ double learning_rate(const TrainOptions& o, int64_t step) {  // step: 0-based, b
 
 struct Batch {
   torch::Tensor src, tgt_in, tgt_out;  // tgt rows: `group` per source row
+  // With a charge head: per source row its charges as equal shares [rows, classes], and which
+  // rows have any [rows] (float 0/1).
+  torch::Tensor charge_target, charged;
   int64_t group = 1;
   int64_t tokens = 0;  // real tokens the model reads: each source row once, every target
   int64_t pairs = 0;
@@ -65,11 +68,13 @@ Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
                  torch::Device dev) {
   std::vector<std::vector<std::vector<int64_t>>> in_of, out_of;  // per source row
   std::vector<std::vector<int64_t>> src;
+  std::vector<uint32_t> src_ids;
   Batch b;
   for (size_t k = 0; k < idx.size(); ++k) {
     const Example& e = ex[idx[k]];
     if (!by_source || k == 0 || ex[idx[k - 1]].source != e.source) {
       src.push_back(m.prepare_source(d.sources[e.source]));
+      src_ids.push_back(e.source);
       b.tokens += static_cast<int64_t>(src.back().size());
       in_of.emplace_back();
       out_of.emplace_back();
@@ -91,36 +96,79 @@ Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
   b.src = m.pad_batch(src, dev);
   b.tgt_in = m.pad_batch(in, dev);
   b.tgt_out = m.pad_batch(out, dev);
+  if (const int64_t classes = m.options.charge_classes; classes > 0) {
+    const int64_t rows = static_cast<int64_t>(src_ids.size());
+    auto target = torch::zeros({rows, classes});
+    auto charged = torch::zeros({rows});
+    auto t = target.accessor<float, 2>();
+    for (int64_t r = 0; r < rows; ++r) {
+      const auto& cs = d.source_charges[src_ids[static_cast<size_t>(r)]];
+      for (int32_t c : cs)
+        if (c < classes) t[r][c] = 1.0f / static_cast<float>(cs.size());
+      charged[r] = cs.empty() ? 0.0f : 1.0f;
+    }
+    b.charge_target = target.to(dev);
+    b.charged = charged.to(dev);
+  }
   return b;
 }
 
-// Token-mean (label-smoothed) cross-entropy, and the plain NLL summed over real tokens.
-std::pair<torch::Tensor, torch::Tensor> loss_of(Transformer& model, const Batch& b,
-                                                double smoothing, bool amp) {
-  torch::Tensor logits;
+struct Loss {
+  torch::Tensor objective;     // what the step minimises
+  torch::Tensor nll_sum;       // plain element NLL summed over real target tokens
+  double charge_rows = 0;      // source rows with charges (charge head only)
+  double charge_correct = 0;   // of them, rows whose top predicted charge is one of theirs
+};
+
+// Token-mean (label-smoothed) cross-entropy on the elements, plus charge_weight times the
+// charge head's cross-entropy against the rows' charges (mean over rows that have any).
+Loss loss_of(Transformer& model, const Batch& b, double smoothing, double charge_weight,
+             bool amp) {
+  torch::Tensor logits, charge_logits;
   {
     Autocast ac(amp);
-    logits = model->forward(b.src, b.tgt_in, b.group);
+    auto memory = model->encode(b.src);
+    logits = model->decode(b.tgt_in, memory, b.src, b.group);
+    if (b.charge_target.defined()) charge_logits = model->charge_logits(memory, b.src);
   }
   auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);
   auto mask = b.tgt_out.ne(model->options.pad_id).to(torch::kFloat);
   auto nll = -logp.gather(-1, b.tgt_out.unsqueeze(-1)).squeeze(-1);
   auto per = smoothing > 0 ? (1 - smoothing) * nll - smoothing * logp.mean(-1) : nll;
-  return {(per * mask).sum() / mask.sum().clamp_min(1), (nll * mask).sum()};
+  Loss l{(per * mask).sum() / mask.sum().clamp_min(1), (nll * mask).sum()};
+  if (charge_logits.defined()) {
+    auto clogp = torch::log_softmax(charge_logits.to(torch::kFloat), -1);
+    auto ce = -(b.charge_target * clogp).sum(-1);  // [rows]
+    l.charge_rows = b.charged.sum().item<double>();
+    if (charge_weight > 0)
+      l.objective = l.objective + charge_weight * (ce * b.charged).sum() / b.charged.sum().clamp_min(1);
+    auto top = clogp.argmax(-1, true);  // [rows, 1]
+    auto hit = b.charge_target.gather(-1, top).squeeze(-1).gt(0).to(torch::kFloat);
+    l.charge_correct = (hit * b.charged).sum().item<double>();
+  }
+  return l;
 }
 
-double validate_loss(Transformer& model, const TrainJob& job, torch::Device dev, bool amp) {
+// Valid element NLL per token; `charge_accuracy` gets the share of charged valid sources
+// whose top predicted charge is theirs (NaN without a charge head).
+double validate_loss(Transformer& model, const TrainJob& job, torch::Device dev, bool amp,
+                     double& charge_accuracy) {
+  charge_accuracy = std::numeric_limits<double>::quiet_NaN();
   if (job.valid_batches.empty()) return std::numeric_limits<double>::quiet_NaN();
   torch::NoGradGuard no_grad;
   model->eval();
-  double nll = 0, n = 0;
+  double nll = 0, n = 0, rows = 0, correct = 0;
   for (const auto& idx : job.valid_batches) {
     Batch b = make_batch(*job.data, job.data->valid, idx, job.options.batch_by == "source",
                          *model, dev);
-    nll += loss_of(model, b, 0, amp).second.item<double>();
+    Loss l = loss_of(model, b, 0, 0, amp);
+    nll += l.nll_sum.item<double>();
     n += b.tgt_out.ne(model->options.pad_id).sum().item<double>();
+    rows += l.charge_rows;
+    correct += l.charge_correct;
   }
   model->train();
+  if (rows > 0) charge_accuracy = correct / rows;
   return nll / std::max(1.0, n);
 }
 
@@ -195,11 +243,16 @@ TrainResult run(const TrainJob& job) {
     progress.note("saved " + o.out + " at step " + std::to_string(step));
   };
   auto run_valid = [&] {
-    result.valid_loss = validate_loss(model, job, dev, amp);
+    double charge_accuracy;
+    result.valid_loss = validate_loss(model, job, dev, amp, charge_accuracy);
+    result.valid_charge_accuracy = charge_accuracy;
     if (!job.valid_batches.empty())
       progress.note("step " + std::to_string(step) + ": valid loss " +
                     std::to_string(result.valid_loss) + " (ppl " +
-                    std::to_string(std::exp(result.valid_loss)) + ")");
+                    std::to_string(std::exp(result.valid_loss)) + ")" +
+                    (std::isnan(charge_accuracy)
+                         ? std::string()
+                         : ", charge head top-1 " + std::to_string(charge_accuracy)));
   };
   progress.note(
       "training " + std::to_string(o.model.parameter_count()) + " parameters on " + job.device +
@@ -233,7 +286,7 @@ TrainResult run(const TrainJob& job) {
     for (auto& g : opt->param_groups())
       static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     opt->zero_grad();
-    auto loss = loss_of(model, b, o.label_smoothing, amp).first;
+    auto loss = loss_of(model, b, o.label_smoothing, o.charge_loss, amp).objective;
     loss.backward();
     if (o.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip_norm);
     opt->step();

@@ -28,6 +28,11 @@ struct TrainOptions {
   double beta1 = 0.9, beta2 = 0.98, adam_eps = 1e-8;
   double clip_norm = 1.0;        // global gradient-norm clip; 0 = off
   double label_smoothing = 0.1;  // 0 = plain cross-entropy
+  // Weight of the auxiliary charge loss: a head on the mean-pooled encoder output learns the
+  // source case's charges (pairs.jsonl "charges"; cross-entropy against its charges, equal
+  // shares), added to the element loss times this. It teaches the encoder what decides the
+  // charge, the thing the elements must follow; decoding never reads the head. 0 = off.
+  double charge_loss = 0;
   int64_t batch_tokens = 4096;   // padded (source + target) tokens per batch
   /// "source": a batch holds every pair of its sources and encodes each source once (a case
   /// has up to 20 pairs with its facts as source); "pair": pairs batched one by one, each
@@ -58,6 +63,9 @@ struct TrainResult {
   int64_t last_step = 0;       // steps done when it stopped
   std::vector<double> losses;  // training objective of each step this run took
   double valid_loss = std::numeric_limits<double>::quiet_NaN();  // last valid NLL/token
+  // Charge head only: share of the valid sources with charges whose top predicted charge is
+  // one of theirs, at the last valid pass (NaN without a head).
+  double valid_charge_accuracy = std::numeric_limits<double>::quiet_NaN();
   double tokens_per_second = 0;  // real tokens read per second (a shared source counts once)
   double pairs_per_second = 0;   // (source, target) pairs per second of training
   std::string stop_reason;       // "schedule done" | "time budget" | "stop_after"
