@@ -139,12 +139,14 @@ Loss loss_of(Transformer& model, const Batch& b, double smoothing, double charge
   if (charge_logits.defined()) {
     auto clogp = torch::log_softmax(charge_logits.to(torch::kFloat), -1);
     auto ce = -(b.charge_target * clogp).sum(-1);  // [rows]
-    l.charge_rows = b.charged.sum().item<double>();
     if (charge_weight > 0)
       l.objective = l.objective + charge_weight * (ce * b.charged).sum() / b.charged.sum().clamp_min(1);
-    auto top = clogp.argmax(-1, true);  // [rows, 1]
-    auto hit = b.charge_target.gather(-1, top).squeeze(-1).gt(0).to(torch::kFloat);
-    l.charge_correct = (hit * b.charged).sum().item<double>();
+    if (!model->is_training()) {  // valid passes count hits; training steps never sync for them
+      l.charge_rows = b.charged.sum().item<double>();
+      auto top = clogp.argmax(-1, true);  // [rows, 1]
+      auto hit = b.charge_target.gather(-1, top).squeeze(-1).gt(0).to(torch::kFloat);
+      l.charge_correct = (hit * b.charged).sum().item<double>();
+    }
   }
   return l;
 }
