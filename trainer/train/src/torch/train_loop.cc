@@ -99,16 +99,14 @@ Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
   if (const int64_t classes = m.options.charge_classes; classes > 0) {
     const int64_t rows = static_cast<int64_t>(src_ids.size());
     auto target = torch::zeros({rows, classes});
-    auto charged = torch::zeros({rows});
     auto t = target.accessor<float, 2>();
     for (int64_t r = 0; r < rows; ++r) {
       const auto& cs = d.source_charges[src_ids[static_cast<size_t>(r)]];
       for (int32_t c : cs)
         if (c < classes) t[r][c] = 1.0f / static_cast<float>(cs.size());
-      charged[r] = cs.empty() ? 0.0f : 1.0f;
     }
     b.charge_target = target.to(dev);
-    b.charged = charged.to(dev);
+    b.charged = b.charge_target.sum(-1).gt(0).to(torch::kFloat);
   }
   return b;
 }
