@@ -48,8 +48,11 @@ nlohmann::json to_json(const SearchResult& r) {
                    {"corpus_count", e.corpus_count}, {"part", e.part}});
   nlohmann::json likely = nlohmann::json::array();
   for (const auto& c : r.likely_charges) likely.push_back({{"charge", c.charge}, {"share", c.share}});
+  nlohmann::json head = nlohmann::json::array();
+  for (const auto& c : r.model_charges) head.push_back({{"charge", c.charge}, {"p", c.share}});
   return {{"hits", hits},
           {"likely_charges", likely},
+          {"model_charges", head},
           {"elements", els},
           {"parts", r.parts},
           {"note", r.note},
@@ -60,16 +63,23 @@ nlohmann::json to_json(const SearchResult& r) {
 }
 
 void print_result(const SearchResult& r, bool show_elements) {
-  std::printf("%zu cases  (%d part%s, %zu elements; model %.2f s, index %.3f s, rank %.3f s)\n",
-              r.hits.size(), r.parts, r.parts == 1 ? "" : "s", r.elements.size(),
+  const std::string read =
+      r.parts == 0 ? "whole query"
+                   : "whole query + " + std::to_string(r.parts) + (r.parts == 1 ? " part" : " parts");
+  std::printf("%zu cases  (%s, %zu elements; model %.2f s, index %.3f s, rank %.3f s)\n",
+              r.hits.size(), read.c_str(), r.elements.size(),
               r.timings.model_seconds, r.timings.index_seconds, r.rank_seconds);
   if (!r.note.empty()) std::printf("no case found: %s\n", r.note.c_str());
-  if (!r.likely_charges.empty()) {
+  auto print_charges = [](const char* what, const std::vector<LikelyCharge>& list) {
     std::string cs;
-    for (const auto& c : r.likely_charges)
-      cs += (cs.empty() ? "" : ", ") + c.charge + " " + std::to_string(static_cast<int>(c.share * 100 + 0.5)) + "%";
-    std::printf("likely charges (from the best cases): %s\n", cs.c_str());
-  }
+    for (const auto& c : list)
+      if (c.share >= 0.005)  // what would print as 0% says nothing
+        cs += (cs.empty() ? "" : ", ") + c.charge + " " +
+            std::to_string(static_cast<int>(c.share * 100 + 0.5)) + "%";
+    if (!cs.empty()) std::printf("%s: %s\n", what, cs.c_str());
+  };
+  print_charges("likely charges (from the best cases)", r.likely_charges);
+  print_charges("the model's charge head reads", r.model_charges);
   int rank = 0;
   for (const auto& h : r.hits) {
     std::string charges;
@@ -172,7 +182,8 @@ int run_search(const Args& args) {
   std::string index_dir, model_path, extractor_dir, query, query_file, device = "auto", run, queries, tag = "lcr",
                                                         pools;
   SearchOptions so;
-  bool json = false, interactive = false, show_elements = false, no_first = false;
+  bool json = false, interactive = false, show_elements = false, no_first = false,
+       beyond_window = false;
   int threads = 0;
   size_t batch = 8;
   so.rank.top_k = 10;
@@ -203,6 +214,9 @@ int run_search(const Args& args) {
       ("no-first-tokens", po::bool_switch(&no_first), "ablation: any token may start an element")
       ("part-chars", po::value(&so.part_chars)->default_value(so.part_chars),
        "queries longer than this are also searched per part")
+      ("parts-beyond-window", po::bool_switch(&beyond_window),
+       "search on their own only the parts the model's source window does not reach in the "
+       "whole query")
       ("max-locate", po::value(&so.rank.max_occurrences)->default_value(so.rank.max_occurrences),
        "occurrences located per element")
       ("alpha", po::value(&so.rank.alpha)->default_value(so.rank.alpha),
@@ -244,6 +258,9 @@ int run_search(const Args& args) {
         return traindata::anonymise(source, query);
       };
     so.beam.max_length = std::min(so.beam.max_length, model->max_steps() - 1);
+    so.charge_names = model->charge_names();
+    if (beyond_window)  // max_source_len less the EOS the model appends
+      so.source_window = static_cast<size_t>(model->options().max_source_len - 1);
   } else {
     extractor = std::make_unique<traindata::ElementExtractor>(
         traindata::ElementExtractor::load(extractor_dir + "/extractor.bin", index.tokenizer()));

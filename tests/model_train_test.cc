@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -236,6 +237,29 @@ TEST_F(TrainTest, ChargeHeadLearnsTheSourcesCharges) {
   s.max_len = model->max_steps();
   for (const auto& [src, tgt] : test::tiny_pairs())
     EXPECT_EQ(tok_->decode(plain_beam_search(*model, tok_->encode(src), s).at(0).tokens), tgt);
+  // At inference the head reads each source as training scored it: a distribution over the
+  // sorted labels whose most probable one is a charge of that source.
+  EXPECT_EQ(model->charge_names(), std::vector<std::string>(names.begin(), names.end()));
+  std::vector<std::vector<int32_t>> sources;
+  for (const auto& [src, tgt] : test::tiny_pairs()) sources.push_back(tok_->encode(src));
+  model->start(sources);
+  const auto probs = model->source_charges();
+  ASSERT_EQ(probs.size(), sources.size());
+  for (size_t i = 0; i < probs.size(); ++i) {
+    ASSERT_EQ(probs[i].size(), names.size());
+    double sum = 0;
+    for (float p : probs[i]) sum += p;
+    EXPECT_NEAR(sum, 1.0, 1e-4);
+    const auto best = std::max_element(probs[i].begin(), probs[i].end()) - probs[i].begin();
+    const std::string& top = model->charge_names()[static_cast<size_t>(best)];
+    EXPECT_NE(std::find(charges[i].begin(), charges[i].end(), top), charges[i].end()) << i;
+  }
+  // A head whose classes the trainer state does not name is refused.
+  Checkpoint unnamed = ck;
+  unnamed.trainer_state = "{}";
+  EXPECT_EQ(error_of([&] { TorchStepModel m(unnamed, "cpu", "unnamed.lcr"); }),
+            "unnamed.lcr: the model has a charge head of 8 classes but its trainer state names 0 "
+            "charges (charge_names)");
 
   TrainOptions weak = options("weak.lcr");
   weak.charge_loss = 1e-9;
@@ -246,6 +270,10 @@ TEST_F(TrainTest, ChargeHeadLearnsTheSourcesCharges) {
   TrainResult n = train(none);
   EXPECT_TRUE(std::isnan(n.valid_charge_accuracy));
   EXPECT_EQ(load_checkpoint(none.out).options.charge_classes, 0);
+  auto headless = TorchStepModel::load(none.out, *tok_, tok_path_, "cpu");
+  headless->start(sources);
+  EXPECT_TRUE(headless->source_charges().empty());
+  EXPECT_TRUE(headless->charge_names().empty());
 
   // Resuming against other charge labels is refused.
   charges[0] = charges[8] = {"抢劫罪"};

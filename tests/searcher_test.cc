@@ -162,6 +162,105 @@ TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
   EXPECT_EQ(model.seen[0], tok.encode(q));
 }
 
+// With source_window set, a part is searched on its own only when the whole query's window
+// does not read all of it: the window's reach is worked out here from the token counts of
+// the query's first parts, and the sources the model is given are checked one by one.
+TEST(Searcher, PartsTheWindowReadsAreNotSearchedAgain) {
+  class Recorder : public CopyModel {
+   public:
+    using CopyModel::CopyModel;
+    void start(const std::vector<std::vector<int32_t>>& sources) override {
+      seen = sources;
+      CopyModel::start(sources);
+    }
+    std::vector<std::vector<int32_t>> seen;
+  };
+  test::TempDir dir;
+  std::string corpus;
+  for (int i = 0; i < 8; ++i)
+    corpus += "{\"id\":\"c" + std::to_string(i) +
+              "\",\"text\":\"被告人秘密窃取他人财物。醉酒驾驶机动车。持刀伤害他人。\"}\n";
+  auto index = build_small_index(dir, corpus);
+  const auto& tok = index.tokenizer();
+  Recorder model(tok.vocab_size(), tok.bos_id(), tok.eos_id());
+  const std::string q =
+      "被告人秘密窃取他人财物，价值三千元。后又醉酒驾驶机动车，被民警查获。次日持刀伤害他人，致人轻伤。";
+  SearchOptions so;
+  so.beam.max_length = 4;
+  so.part_chars = 20;
+  const auto parts = split_query(q, so.part_chars, so.max_parts);
+  ASSERT_EQ(parts.size(), 3u);
+  const size_t first = tok.encode(parts[0]).size(), two = tok.encode(parts[0] + parts[1]).size();
+  ASSERT_LT(first, two);
+  auto run = [&](size_t window) {
+    auto o = so;
+    o.source_window = window;
+    return Searcher(index, &model, {}, o).search(q);
+  };
+  // 0: every part, after the whole query.
+  auto r = run(0);
+  EXPECT_EQ(r.parts, 3);
+  ASSERT_EQ(model.seen.size(), 4u);
+  // The window reads the first two parts: only the third is searched on its own.
+  r = run(two);
+  EXPECT_EQ(r.parts, 1);
+  ASSERT_EQ(model.seen.size(), 2u);
+  EXPECT_EQ(model.seen[0], tok.encode(q));
+  EXPECT_EQ(model.seen[1], tok.encode(parts[2]));
+  for (const auto& e : r.elements) EXPECT_TRUE(e.part == -1 || e.part == 2) << e.text;
+  // One token short of the first part: all three are.
+  r = run(first - 1);
+  EXPECT_EQ(r.parts, 3);
+  EXPECT_EQ(model.seen.size(), 4u);
+  // The whole query fits: one source.
+  r = run(tok.encode(q).size());
+  EXPECT_EQ(r.parts, 0);
+  EXPECT_EQ(model.seen.size(), 1u);
+}
+
+// A model with a charge head: the search reports the head's reading of the whole query
+// (not of its parts), its most probable charges first, under the names it was given.
+TEST(Searcher, ReportsTheModelsChargeReadingOfTheWholeQuery) {
+  class HeadModel : public CopyModel {
+   public:
+    using CopyModel::CopyModel;
+    void start(const std::vector<std::vector<int32_t>>& sources) override {
+      n = sources.size();
+      CopyModel::start(sources);
+    }
+    std::vector<std::vector<float>> source_charges() const override {
+      std::vector<std::vector<float>> out;
+      for (size_t i = 0; i < n; ++i)  // the whole query is source 0; parts read otherwise
+        out.push_back(i == 0 ? std::vector<float>{0.1f, 0.7f, 0.2f}
+                             : std::vector<float>{0.9f, 0.05f, 0.05f});
+      return out;
+    }
+    size_t n = 0;
+  };
+  test::TempDir dir;
+  std::string corpus;
+  for (int i = 0; i < 4; ++i)
+    corpus += "{\"id\":\"c" + std::to_string(i) + "\",\"text\":\"被告人秘密窃取他人财物。醉酒驾驶机动车。\"}\n";
+  auto index = build_small_index(dir, corpus);
+  const auto& tok = index.tokenizer();
+  HeadModel model(tok.vocab_size(), tok.bos_id(), tok.eos_id());
+  SearchOptions so;
+  so.beam.max_length = 4;
+  so.part_chars = 20;
+  so.charge_names = {"盗窃罪", "危险驾驶罪", "诈骗罪"};
+  const std::string q = "被告人秘密窃取他人财物，价值三千元。后又醉酒驾驶机动车，被民警查获。";
+  auto r = Searcher(index, &model, {}, so).search(q);
+  ASSERT_GT(r.parts, 0);
+  ASSERT_EQ(r.model_charges.size(), 3u);
+  EXPECT_EQ(r.model_charges[0].charge, "危险驾驶罪");
+  EXPECT_FLOAT_EQ(static_cast<float>(r.model_charges[0].share), 0.7f);
+  EXPECT_EQ(r.model_charges[1].charge, "诈骗罪");
+  EXPECT_EQ(r.model_charges[2].charge, "盗窃罪");
+  // Names that do not match the head's classes: nothing is reported, nothing breaks.
+  so.charge_names = {"盗窃罪"};
+  EXPECT_TRUE(Searcher(index, &model, {}, so).search(q).model_charges.empty());
+}
+
 // Charge feedback against hand-worked scores: one rare element points to a fraud case, one
 // commoner element to three theft cases. The likely charges are the best cases' charges
 // weighted by score; with feedback each case gains lambda times the share its charges cover.

@@ -81,19 +81,36 @@ std::vector<SearchResult> Searcher::search_batch(const std::vector<std::string>&
       return tok.encode(prefix +
                         (options_.source_text ? options_.source_text(text, queries[qi]) : text));
     };
+    const size_t first_source = sources.size();
     encoded.push_back(source(queries[qi]));
     sources.push_back({qi, -1});
     auto parts = split_query(queries[qi], options_.part_chars, options_.max_parts);
-    results[qi].parts = static_cast<int>(parts.size());
-    if (parts.size() > 1)
+    if (parts.size() > 1) {
+      std::string read;  // parts[0..p]: the whole query's window reads them all when they fit
       for (size_t p = 0; p < parts.size(); ++p) {
+        read += parts[p];
+        if (options_.source_window > 0 && source(read).size() <= options_.source_window)
+          continue;
         encoded.push_back(source(parts[p]));
         sources.push_back({qi, static_cast<int>(p)});
       }
+    }
+    results[qi].parts = static_cast<int>(sources.size() - first_source - 1);
   }
   if (!model_) throw Error("this searcher has no model; it can only rank given elements");
   BeamSearch bs(*model_, &index_.fm(), options_.beam, first_tokens_);
   auto generated = bs.run(encoded);
+  const auto head = model_->source_charges();
+  if (head.size() == sources.size())
+    for (size_t si = 0; si < sources.size(); ++si) {
+      if (sources[si].part != -1 || head[si].size() != options_.charge_names.size()) continue;
+      auto& mc = results[sources[si].query].model_charges;
+      for (size_t k = 0; k < head[si].size(); ++k)
+        mc.push_back({options_.charge_names[k], head[si][k]});
+      std::stable_sort(mc.begin(), mc.end(),
+                       [](const auto& a, const auto& b) { return a.share > b.share; });
+      if (mc.size() > 5) mc.resize(5);
+    }
   return rank(queries, sources, generated, std::move(results), bs.timings());
 }
 

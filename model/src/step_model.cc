@@ -43,6 +43,7 @@ struct TorchStepModel::Impl {
   std::vector<int32_t> first_tokens;
   std::string data_manifest;
   std::string device;
+  std::vector<std::string> charge_names;
 };
 
 TorchStepModel::TorchStepModel(const Checkpoint& c, const std::string& device,
@@ -53,6 +54,17 @@ TorchStepModel::TorchStepModel(const Checkpoint& c, const std::string& device,
   impl_->options = c.options;
   impl_->first_tokens = c.first_tokens;
   impl_->data_manifest = c.data_manifest;
+  if (c.options.charge_classes > 0) {
+    const auto state = nlohmann::json::parse(c.trainer_state, nullptr, false);
+    if (state.is_object() && state.contains("charge_names") && state["charge_names"].is_array())
+      for (const auto& n : state["charge_names"])
+        if (n.is_string()) impl_->charge_names.push_back(n.get<std::string>());
+    if (impl_->charge_names.size() != static_cast<size_t>(c.options.charge_classes))
+      throw Error(origin + ": the model has a charge head of " +
+                  std::to_string(c.options.charge_classes) +
+                  " classes but its trainer state names " +
+                  std::to_string(impl_->charge_names.size()) + " charges (charge_names)");
+  }
   impl_->backend = torch_model_api().make_step_model(c, impl_->device, origin);
 }
 
@@ -89,6 +101,13 @@ const std::string& TorchStepModel::device() const { return impl_->device; }
 
 void TorchStepModel::start(const std::vector<std::vector<int32_t>>& sources) {
   impl_->backend->start(sources);
+}
+
+std::vector<std::vector<float>> TorchStepModel::source_charges() const {
+  return impl_->backend->source_charges();
+}
+const std::vector<std::string>& TorchStepModel::charge_names() const {
+  return impl_->charge_names;
 }
 
 void TorchStepModel::step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,

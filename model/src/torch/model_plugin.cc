@@ -37,9 +37,21 @@ class TransformerStepModel : public StepModel {
     rows.reserve(sources.size());
     for (const auto& s : sources) rows.push_back(model_->prepare_source(s));
     auto src = model_->pad_batch(rows, device_);
-    cache_ = model_->start(src, model_->encode(src));
+    auto memory = model_->encode(src);
+    cache_ = model_->start(src, memory);
+    charges_.clear();
+    if (model_->charge_head) {
+      auto p = torch::softmax(model_->charge_logits(memory, src).to(torch::kFloat), -1)
+                   .to(torch::kCPU)
+                   .contiguous();
+      const int64_t n = p.size(0), k = p.size(1);
+      const float* d = p.data_ptr<float>();
+      for (int64_t i = 0; i < n; ++i) charges_.emplace_back(d + i * k, d + (i + 1) * k);
+    }
     started_ = true;
   }
+
+  std::vector<std::vector<float>> source_charges() const override { return charges_; }
 
   void step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,
             std::vector<float>* log_probs) override {
@@ -69,6 +81,7 @@ class TransformerStepModel : public StepModel {
   torch::Device device_;
   Transformer model_;
   DecoderCache cache_;
+  std::vector<std::vector<float>> charges_;  // per source of the last start(), when a head
   bool started_ = false;
 };
 

@@ -21,6 +21,12 @@ struct SearchOptions {
   RankOptions rank;
   size_t part_chars = 400;         // a query longer than this is also searched per part
   size_t max_parts = 4;            // parts beyond this are merged into the last
+  // When > 0, the tokens of a source the model reads (its max source length less EOS): a
+  // part whose text the whole query's window already reads (it and every part before it fit
+  // in the window) is then not searched again on its own, and a query the window reads
+  // whole is one source however long it is. 0: every part is searched.
+  // `lcr search --parts-beyond-window` sets it from the checkpoint.
+  size_t source_window = 0;
   size_t max_query_bytes = 65536;  // longer queries are refused
   std::string principle;           // a stated legal principle added to the query
   // How a source becomes the model's text: source_text(source, query), where the source is
@@ -36,6 +42,9 @@ struct SearchOptions {
   // estimated and reported).
   double charge_feedback = 0;
   size_t feedback_cases = 10;
+  // The classes of the model's charge head (StepModel::source_charges), when it has one:
+  // the head's reading of the whole query is then reported (SearchResult::model_charges).
+  std::vector<std::string> charge_names;
   void validate() const;
 };
 
@@ -70,8 +79,9 @@ struct LikelyCharge {
 struct SearchResult {
   std::vector<SearchHit> hits;
   std::vector<LikelyCharge> likely_charges;  // from the best cases, largest share first
+  std::vector<LikelyCharge> model_charges;   // the model's charge head on the whole query
   std::vector<GeneratedElement> elements;  // what the model generated, all parts
-  int parts = 1;
+  int parts = 0;  // parts of a long query searched on their own, besides the whole query
   std::string note;  // a plain sentence when nothing was found
   SearchTimings timings;
   double rank_seconds = 0;

@@ -29,6 +29,10 @@ class StepModel {
   /// Writes rows × vocab_size() log-probabilities (row-major) into `log_probs`.
   virtual void step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,
                     std::vector<float>* log_probs) = 0;
+
+  /// After start(): per source, the probability of each charge class of the model's charge
+  /// head (`lcr train --charge-loss`), from the same encoder pass. Empty when it has none.
+  virtual std::vector<std::vector<float>> source_charges() const { return {}; }
 };
 
 }  // namespace lcr

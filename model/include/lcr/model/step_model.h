@@ -53,6 +53,10 @@ class TorchStepModel : public StepModel {
   /// token other than BOS, or a step past max_target_len.
   void step(const std::vector<int32_t>& parents, const std::vector<int32_t>& tokens,
             std::vector<float>* log_probs) override;
+  /// See StepModel::source_charges; entry k is the probability of charge_names()[k].
+  std::vector<std::vector<float>> source_charges() const override;
+  /// The charge head's classes (the trainer state's charge_names); empty without a head.
+  const std::vector<std::string>& charge_names() const;
 
   /// Decoder positions available per hypothesis (BOS included): max_target_len.
   int max_steps() const;

@@ -23,7 +23,7 @@
 
 namespace lcr {
 
-inline constexpr uint32_t kTorchModelApiVersion = 1;
+inline constexpr uint32_t kTorchModelApiVersion = 2;  // 2: StepModel::source_charges
 
 /// What liblcr_torch_model.so exports (extern "C" lcr_torch_model_api()).
 struct TorchModelApi {
