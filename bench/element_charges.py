@@ -9,7 +9,9 @@ charges intersect the query's charges. Reports, per method:
 
   - mean fraction over all (query, element) pairs, and over the elements the ranker uses
     (corpus count <= 1500, SEAL's cut: more frequent ones are never located for ranking);
-  - share of elements with fraction > 0.5 ("mostly in cases of the same charges");
+  - share of elements with fraction > 0.5 ("mostly in cases of the same charges"), with a
+    95% bootstrap interval over the queries (how much it depends on which queries the dev
+    set happens to hold);
   - per-query spread (min / median / max of each query's mean) and per-charge means;
 
 for the model at the default search options, optionally at --beam 20 --elements 40, for the
@@ -37,6 +39,7 @@ import argparse
 import collections
 import json
 import os
+import random
 import shlex
 import statistics
 import subprocess
@@ -100,12 +103,25 @@ def summarise(rows):
     for r in rows:
         per_q[r["qid"]].append(r["frac"])
     qmeans = sorted(statistics.mean(v) for v in per_q.values())
+    # How far the share could move with other queries of the same kind: resample the queries
+    # (each with all its elements) 2,000 times, seeded, and keep the middle 95%.
+    lo = hi = None
+    if per_q:
+        groups = [(sum(f > 0.5 for f in v), len(v)) for v in per_q.values()]
+        rng = random.Random(0)
+        boot = []
+        for _ in range(2000):
+            pick = [groups[rng.randrange(len(groups))] for _ in groups]
+            boot.append(sum(m for m, _ in pick) / sum(n for _, n in pick))
+        boot.sort()
+        lo, hi = boot[49], boot[1950]
     qmost = sorted(sum(f > 0.5 for f in v) / len(v) for v in per_q.values())
     return {
         "elements": len(fr),
         "queries": len(per_q),
         "mean_frac": statistics.mean(fr) if fr else None,
         "share_mostly": sum(f > 0.5 for f in fr) / len(fr) if fr else None,
+        "share_mostly_ci95": [lo, hi],
         "ranked_elements": len(ranked),
         "ranked_mean_frac": statistics.mean(ranked) if ranked else None,
         "ranked_share_mostly": sum(f > 0.5 for f in ranked) / len(ranked) if ranked else None,
@@ -318,6 +334,11 @@ def main():
               f"{c['queries_over_half']:.3f} (queries whose rate > 0.5) | | | | "
               f"{c['min']:.3f} / {c['median']:.3f} / {c['max']:.3f} | |\n")
         for name, s in r["methods"].items():
+            lo, hi = s["share_mostly_ci95"]
+            if lo is not None:
+                print(f"{name}: share > 0.5 is {s['share_mostly']:.3f}, 95% interval over the "
+                      f"{s['queries']} queries {lo:.3f}-{hi:.3f} (bootstrap: queries resampled "
+                      f"with their elements, 2,000 times).\n")
             if "parts" in s["by_part"]:
                 w, p = s["by_part"]["whole"], s["by_part"]["parts"]
                 print(f"{name}: share > 0.5 is {w['share_mostly']:.3f} over the {w['elements']} "
