@@ -63,9 +63,8 @@ nlohmann::json to_json(const SearchResult& r) {
 }
 
 void print_result(const SearchResult& r, bool show_elements) {
-  const std::string read =
-      r.parts == 0 ? "whole query"
-                   : "whole query + " + std::to_string(r.parts) + (r.parts == 1 ? " part" : " parts");
+  std::string read = "whole query";
+  if (r.parts > 0) read += " + " + std::to_string(r.parts) + (r.parts == 1 ? " part" : " parts");
   std::printf("%zu cases  (%s, %zu elements; model %.2f s, index %.3f s, rank %.3f s)\n",
               r.hits.size(), read.c_str(), r.elements.size(),
               r.timings.model_seconds, r.timings.index_seconds, r.rank_seconds);
@@ -75,7 +74,7 @@ void print_result(const SearchResult& r, bool show_elements) {
     for (const auto& c : list)
       if (c.share >= 0.005)  // what would print as 0% says nothing
         cs += (cs.empty() ? "" : ", ") + c.charge + " " +
-            std::to_string(static_cast<int>(c.share * 100 + 0.5)) + "%";
+              std::to_string(static_cast<int>(c.share * 100 + 0.5)) + "%";
     if (!cs.empty()) std::printf("%s: %s\n", what, cs.c_str());
   };
   print_charges("likely charges (from the best cases)", r.likely_charges);
