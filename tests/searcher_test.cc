@@ -33,6 +33,17 @@ class CopyModel : public test::PrefixStepModel {
   }
 };
 
+// A CopyModel that keeps the sources of its last start(): what the search gave the model.
+class Recorder : public CopyModel {
+ public:
+  using CopyModel::CopyModel;
+  void start(const std::vector<std::vector<int32_t>>& sources) override {
+    seen = sources;
+    CopyModel::start(sources);
+  }
+  std::vector<std::vector<int32_t>> seen;
+};
+
 // Writes `corpus` (JSONL) into `dir`, indexes it with a 400-piece tokenizer and opens it.
 fm::Index build_small_index(const test::TempDir& dir, const std::string& corpus) {
   test::write_text(dir.file("c.jsonl"), corpus);
@@ -124,15 +135,6 @@ TEST(Searcher, EveryElementAndMatchOccursInTheCorpus) {
 // traindata::anonymise for a model trained on anonymised sources); parts are split from the
 // query as written, then each is transformed, knowing the whole query it came from.
 TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
-  class Recorder : public CopyModel {
-   public:
-    using CopyModel::CopyModel;
-    void start(const std::vector<std::vector<int32_t>>& sources) override {
-      seen = sources;
-      CopyModel::start(sources);
-    }
-    std::vector<std::vector<int32_t>> seen;
-  };
   test::TempDir dir;
   std::string corpus;
   for (int i = 0; i < 8; ++i)
@@ -166,15 +168,6 @@ TEST(Searcher, TheModelReadsEverySourceThroughSourceText) {
 // does not read all of it: the window's reach is worked out here from the token counts of
 // the query's first parts, and the sources the model is given are checked one by one.
 TEST(Searcher, PartsTheWindowReadsAreNotSearchedAgain) {
-  class Recorder : public CopyModel {
-   public:
-    using CopyModel::CopyModel;
-    void start(const std::vector<std::vector<int32_t>>& sources) override {
-      seen = sources;
-      CopyModel::start(sources);
-    }
-    std::vector<std::vector<int32_t>> seen;
-  };
   test::TempDir dir;
   std::string corpus;
   for (int i = 0; i < 8; ++i)
@@ -221,21 +214,16 @@ TEST(Searcher, PartsTheWindowReadsAreNotSearchedAgain) {
 // A model with a charge head: the search reports the head's reading of the whole query
 // (not of its parts), its most probable charges first, under the names it was given.
 TEST(Searcher, ReportsTheModelsChargeReadingOfTheWholeQuery) {
-  class HeadModel : public CopyModel {
+  class HeadModel : public Recorder {
    public:
-    using CopyModel::CopyModel;
-    void start(const std::vector<std::vector<int32_t>>& sources) override {
-      n = sources.size();
-      CopyModel::start(sources);
-    }
+    using Recorder::Recorder;
     std::vector<std::vector<float>> source_charges() const override {
       std::vector<std::vector<float>> out;
-      for (size_t i = 0; i < n; ++i)  // the whole query is source 0; parts read otherwise
+      for (size_t i = 0; i < seen.size(); ++i)  // the whole query is source 0; parts read otherwise
         out.push_back(i == 0 ? std::vector<float>{0.1f, 0.7f, 0.2f}
                              : std::vector<float>{0.9f, 0.05f, 0.05f});
       return out;
     }
-    size_t n = 0;
   };
   test::TempDir dir;
   std::string corpus;
