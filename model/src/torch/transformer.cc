@@ -34,8 +34,10 @@ torch::Tensor AttentionImpl::split(const torch::Tensor& x) const {
 
 torch::Tensor AttentionImpl::attend(const torch::Tensor& qh, const torch::Tensor& k,
                                     const torch::Tensor& v, const torch::Tensor& mask) {
-  auto scores = torch::matmul(qh, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
-  if (mask.defined()) scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  // Scaling q rather than the scores, and masking the fresh scores in place, saves two passes
+  // over the [B, H, T, S] scores (matmul's backward needs its inputs, not its output).
+  auto scores = torch::matmul(qh * (1.0 / std::sqrt(double(head_dim))), k.transpose(-2, -1));
+  if (mask.defined()) scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1);
   if (dropout > 0 && is_training())
     probs = F::dropout(probs, F::DropoutFuncOptions().p(dropout).training(true));
@@ -153,6 +155,12 @@ torch::Tensor TransformerImpl::encode(const torch::Tensor& src) {
 
 torch::Tensor TransformerImpl::decode(const torch::Tensor& tgt_in, const torch::Tensor& memory,
                                       const torch::Tensor& src, int64_t group) {
+  return logits(decode_hidden(tgt_in, memory, src, group));
+}
+
+torch::Tensor TransformerImpl::decode_hidden(const torch::Tensor& tgt_in,
+                                             const torch::Tensor& memory, const torch::Tensor& src,
+                                             int64_t group) {
   const int64_t T = tgt_in.size(1), N = memory.size(0), d = options.d_model;
   if (group < 1 || tgt_in.size(0) != N * group)
     throw Error("model: " + std::to_string(tgt_in.size(0)) + " target rows for " +
@@ -184,7 +192,7 @@ torch::Tensor TransformerImpl::decode(const torch::Tensor& tgt_in, const torch::
     x = x + drop(ctx.reshape({N * group, T, d}));
     x = x + drop(l->ffn(l->ln3(x)));
   }
-  return logits(x);
+  return x;
 }
 
 torch::Tensor TransformerImpl::charge_logits(const torch::Tensor& memory, const torch::Tensor& src) {

@@ -91,6 +91,12 @@ struct TransformerImpl : torch::nn::Module {
   /// computed once for its group; group 1 is one target per source.
   torch::Tensor decode(const torch::Tensor& tgt_in, const torch::Tensor& memory,
                        const torch::Tensor& src, int64_t group = 1);
+  /// decode without the output projection: the hidden states [N * group, T, d] that
+  /// `logits` maps to the vocabulary. Training projects only the real target positions.
+  torch::Tensor decode_hidden(const torch::Tensor& tgt_in, const torch::Tensor& memory,
+                              const torch::Tensor& src, int64_t group = 1);
+  /// Hidden states [..., d] -> logits [..., V] (final norm, tied output projection).
+  torch::Tensor logits(const torch::Tensor& h);
   /// encode + decode (each source encoded once for its `group` targets).
   torch::Tensor forward(const torch::Tensor& src, const torch::Tensor& tgt_in,
                         int64_t group = 1);
@@ -116,7 +122,6 @@ struct TransformerImpl : torch::nn::Module {
 
  private:
   torch::Tensor embed_tokens(const torch::Tensor& ids, int64_t first_position);
-  torch::Tensor logits(const torch::Tensor& h);
 };
 TORCH_MODULE(Transformer);
 

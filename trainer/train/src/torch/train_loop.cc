@@ -122,18 +122,21 @@ struct Loss {
 // charge head's cross-entropy against the rows' charges (mean over rows that have any).
 Loss loss_of(Transformer& model, const Batch& b, double smoothing, double charge_weight,
              bool amp) {
+  // Only the real target positions are projected onto the vocabulary: padding (short
+  // targets, and the empty rows that fill a source's group) never reaches the output layer.
+  const auto real = b.tgt_out.ne(model->options.pad_id);  // [rows, T]
   torch::Tensor logits, charge_logits;
   {
     Autocast ac(amp);
     auto memory = model->encode(b.src);
-    logits = model->decode(b.tgt_in, memory, b.src, b.group);
+    logits = model->logits(model->decode_hidden(b.tgt_in, memory, b.src, b.group).index({real}));
     if (b.charge_target.defined()) charge_logits = model->charge_logits(memory, b.src);
   }
-  auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);
-  auto mask = b.tgt_out.ne(model->options.pad_id).to(torch::kFloat);
-  auto nll = -logp.gather(-1, b.tgt_out.unsqueeze(-1)).squeeze(-1);
+  auto logp = torch::log_softmax(logits.to(torch::kFloat), -1);  // [real positions, V]
+  auto gold = b.tgt_out.masked_select(real);
+  auto nll = -logp.gather(-1, gold.unsqueeze(-1)).squeeze(-1);
   auto per = smoothing > 0 ? (1 - smoothing) * nll - smoothing * logp.mean(-1) : nll;
-  Loss l{(per * mask).sum() / mask.sum().clamp_min(1), (nll * mask).sum()};
+  Loss l{per.sum() / static_cast<double>(std::max<int64_t>(1, gold.numel())), nll.sum()};
   if (charge_logits.defined()) {
     auto clogp = torch::log_softmax(charge_logits.to(torch::kFloat), -1);
     auto ce = -(b.charge_target * clogp).sum(-1);  // [rows]
