@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "command.h"
 #include "lcr/core/error.h"
@@ -75,6 +78,16 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // libtorch allocates and frees tensors of a few MB at every training and decoding step.
+  // glibc serves blocks that large with mmap and unmaps them at free, so every step
+  // page-faults them in again (47M minor faults in a 44-minute LeCaRD training run). Serving
+  // blocks up to 32 MiB from the heap, and trimming it only past 1 GiB, keeps them mapped: 20x
+  // fewer page faults, 12-15% more training steps a minute on 2 cores, 5% more peak RSS
+  // (docs/model.md, "Allocator").
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     print_usage();
