@@ -114,6 +114,7 @@ Batch make_batch(const TrainingData& d, const std::vector<Example>& ex,
 struct Loss {
   torch::Tensor objective;     // what the step minimises
   torch::Tensor nll_sum;       // plain element NLL summed over real target tokens
+  int64_t targets = 0;         // real target tokens (those nll_sum sums over)
   double charge_rows = 0;      // source rows with charges (charge head only)
   double charge_correct = 0;   // of them, rows whose top predicted charge is one of theirs
 };
@@ -136,7 +137,8 @@ Loss loss_of(Transformer& model, const Batch& b, double smoothing, double charge
   auto gold = b.tgt_out.masked_select(real);
   auto nll = -logp.gather(-1, gold.unsqueeze(-1)).squeeze(-1);
   auto per = smoothing > 0 ? (1 - smoothing) * nll - smoothing * logp.mean(-1) : nll;
-  Loss l{per.sum() / static_cast<double>(std::max<int64_t>(1, gold.numel())), nll.sum()};
+  Loss l{per.sum() / static_cast<double>(std::max<int64_t>(1, gold.numel())), nll.sum(),
+         gold.numel()};
   if (charge_logits.defined()) {
     auto clogp = torch::log_softmax(charge_logits.to(torch::kFloat), -1);
     auto ce = -(b.charge_target * clogp).sum(-1);  // [rows]
@@ -166,7 +168,7 @@ double validate_loss(Transformer& model, const TrainJob& job, torch::Device dev,
                          *model, dev);
     Loss l = loss_of(model, b, 0, 0, amp);
     nll += l.nll_sum.item<double>();
-    n += b.tgt_out.ne(model->options.pad_id).sum().item<double>();
+    n += static_cast<double>(l.targets);
     rows += l.charge_rows;
     correct += l.charge_correct;
   }
