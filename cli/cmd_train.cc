@@ -1,11 +1,13 @@
 // lcr train | generate: train the element generator; inspect what it generates.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
 #include "command.h"
 #include "lcr/core/error.h"
 #include "lcr/core/tokenizer.h"
+#include "lcr/model/checkpoint.h"
 #include "lcr/model/step_model.h"
 #include "lcr/trainer/plain_search.h"
 #include "lcr/trainer/train.h"
@@ -136,8 +138,25 @@ int run_generate(const Args& args) {
   return 0;
 }
 
+int run_export(const Args& args) {
+  std::string in, out;
+  po::options_description desc("lcr train export");
+  desc.add_options()                                                                       //
+      ("checkpoint", po::value(&in)->required(), "checkpoint from lcr train")              //
+      ("out", po::value(&out)->required(), "serving copy to write (must not exist)");
+  po::variables_map vm;
+  if (!parse_options("train export", args, desc, vm)) return 0;
+  const uint64_t bytes = export_for_serving(in, out);
+  std::cout << "wrote " << out << ": " << bytes << " bytes, without the optimizer state of "
+            << in << " (" << std::filesystem::file_size(in) << " bytes)\n";
+  return 0;
+}
+
 LCR_COMMAND("train", "Train the element generator (transformer) on lcr train data output",
             run_train);
+LCR_COMMAND("train export",
+            "Copy a checkpoint without its optimizer state, for search and generate",
+            run_export);
 LCR_COMMAND("generate", "Show what a trained model generates for a query (unconstrained)",
             run_generate);
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "lcr/core/error.h"
 #include "lcr/core/fs.h"
 #include "lcr/core/hash.h"
@@ -77,6 +79,34 @@ TEST_F(CheckpointTest, SaveLoadGivesIdenticalOutputs) {
     parents = {2, 0, 1};
     tokens = {10, 11, 12};
   }
+}
+
+// The serving copy keeps every field but the optimizer state, gives the same outputs, and
+// never overwrites a file.
+TEST_F(CheckpointTest, ExportForServingDropsOnlyTheOptimizerState) {
+  const Checkpoint c = make();
+  const std::string full = dir_->file("full.lcr"), serve = dir_->file("serve.lcr");
+  save_checkpoint(full, c);
+  const uint64_t bytes = export_for_serving(full, serve);
+  EXPECT_EQ(bytes, std::filesystem::file_size(serve));
+  EXPECT_LT(bytes, std::filesystem::file_size(full));
+  const Checkpoint d = load_checkpoint(serve);
+  EXPECT_EQ(d.optimizer_state, "");
+  Checkpoint expected = c;
+  expected.optimizer_state.clear();
+  EXPECT_EQ(checkpoint_to_bytes(d), checkpoint_to_bytes(expected));
+  TorchStepModel a(c, "cpu");
+  auto b = TorchStepModel::load(serve, *tok_, "tok.model", "cpu");
+  const std::vector<std::vector<int32_t>> src = {tok_->encode(test::tiny_pairs()[2].first)};
+  a.start(src);
+  b->start(src);
+  std::vector<float> la, lb;
+  a.step({0}, {tok_->bos_id()}, &la);
+  b->step({0}, {tok_->bos_id()}, &lb);
+  EXPECT_EQ(la, lb);
+  EXPECT_EQ(error_of([&] { export_for_serving(full, serve); }),
+            serve + ": exists; choose another output path");
+  EXPECT_EQ(load_checkpoint(serve).optimizer_state, "");  // untouched
 }
 
 TEST_F(CheckpointTest, OtherTokenizerIsRefusedNamingBothHashes) {

@@ -192,6 +192,14 @@ TEST_F(TrainTest, RefusesMismatchedTokenizerDataAndOverwrite) {
   r.resume = true;
   r.data_dir = other;
   EXPECT_NE(error_of([&] { train(r); }).find(": was trained on other data"), std::string::npos);
+  // A serving copy (no optimizer state) cannot resume exactly.
+  TrainOptions s = o;
+  s.out = dir_.file("r-serve.lcr");
+  s.resume = true;
+  export_for_serving(o.out, s.out);
+  EXPECT_EQ(error_of([&] { train(s); }),
+            s.out + ": holds no optimizer state (a serving copy from lcr train export), so it "
+                    "cannot resume exactly; resume the checkpoint lcr train wrote");
   // Data made with another tokenizer.
   Tokenizer tok2 = test::tiny_tokenizer(dir_.file("tok2.model"), 1, "另一个分词器的句子。");
   TrainOptions t = options("t2.lcr");

@@ -1,6 +1,7 @@
 #include "lcr/model/checkpoint.h"
 
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "lcr/core/error.h"
@@ -146,6 +147,15 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
 
 Checkpoint load_checkpoint(const std::string& path) {
   return checkpoint_from_bytes(read_file(path), path);
+}
+
+uint64_t export_for_serving(const std::string& in, const std::string& out) {
+  Checkpoint c = load_checkpoint(in);
+  if (std::filesystem::exists(out)) throw Error(out + ": exists; choose another output path");
+  c.optimizer_state.clear();
+  const std::string bytes = checkpoint_to_bytes(c);
+  write_file_atomic(out, bytes);
+  return bytes.size();
 }
 
 void check_tokenizer(const Checkpoint& c, const std::string& origin, const Tokenizer& tokenizer,

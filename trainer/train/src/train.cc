@@ -88,6 +88,9 @@ TrainResult train(const TrainOptions& options) {
       throw Error(o.out + ": --resume given but there is no checkpoint to resume");
     ck = load_checkpoint(o.out);
     check_tokenizer(ck, o.out, tok, o.tokenizer_path);
+    if (ck.optimizer_state.empty())
+      throw Error(o.out + ": holds no optimizer state (a serving copy from lcr train export), "
+                  "so it cannot resume exactly; resume the checkpoint lcr train wrote");
     try {
       state = json::parse(ck.trainer_state);
       apply_schedule_json(o, state.at("schedule"));
