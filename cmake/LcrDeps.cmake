@@ -38,6 +38,22 @@ if(LCR_WITH_TORCH)
   find_package(Torch QUIET)
   if(Torch_FOUND)
     set(LCR_HAVE_TORCH ON)
+    # How the plugins are opened (model/include/lcr/model/torch_plugin.h). A libtorch that
+    # links the system libprotobuf (Debian's) needs RTLD_DEEPBIND to keep it apart from
+    # sentencepiece's. One that carries its own (PyTorch's wheels) must not have it: under
+    # DEEPBIND, std::call_once inside libtorch calls a null pointer (at::set_num_threads
+    # crashed on torch 2.11 from pip).
+    find_library(LCR_TORCH_CPU_LIB torch_cpu HINTS "${TORCH_INSTALL_PREFIX}/lib")
+    set(LCR_PLUGIN_DEEPBIND OFF)
+    if(LCR_TORCH_CPU_LIB AND CMAKE_OBJDUMP)
+      execute_process(COMMAND ${CMAKE_OBJDUMP} -p ${LCR_TORCH_CPU_LIB}
+                      OUTPUT_VARIABLE _lcr_torch_dynamic ERROR_QUIET)
+      if(_lcr_torch_dynamic MATCHES "NEEDED +libprotobuf")
+        set(LCR_PLUGIN_DEEPBIND ON)
+      endif()
+    endif()
+    message(STATUS "lcr: libtorch ${Torch_VERSION} at ${LCR_TORCH_CPU_LIB}; plugins opened "
+                   "with RTLD_DEEPBIND: ${LCR_PLUGIN_DEEPBIND}")
   else()
     message(WARNING "lcr: libtorch not found: building without the model, trainer and search")
   endif()

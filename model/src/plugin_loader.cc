@@ -30,12 +30,13 @@ std::vector<std::string> candidates(const std::string& file_name, const std::str
 }
 
 int open_flags() {
-  // RTLD_DEEPBIND keeps the plugin's protobuf apart from sentencepiece's (torch_plugin.h).
+  // RTLD_DEEPBIND keeps the plugin's protobuf apart from sentencepiece's (torch_plugin.h),
+  // where libtorch links the system libprotobuf; CMake decides (cmake/LcrDeps.cmake).
   // AddressSanitizer refuses it; sanitizer builds skip the torch tests.
-#if defined(__SANITIZE_ADDRESS__)
-  return RTLD_NOW | RTLD_LOCAL;
-#else
+#if LCR_PLUGIN_DEEPBIND && !defined(__SANITIZE_ADDRESS__)
   return RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#else
+  return RTLD_NOW | RTLD_LOCAL;
 #endif
 }
 

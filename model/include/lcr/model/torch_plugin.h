@@ -6,7 +6,10 @@
 // libtorch code is built as shared plugins (liblcr_torch_model.so, liblcr_torch_trainer.so)
 // that the torch-free facades (lcr_model, lcr_trainer) dlopen with RTLD_LOCAL |
 // RTLD_DEEPBIND: libtorch and its protobuf resolve inside the plugin, sentencepiece stays in
-// the global scope, and neither sees the other. Rule: never link libtorch into a binary that
+// the global scope, and neither sees the other. A libtorch that carries its own protobuf
+// (PyTorch's wheels, as on the GPU machine) is opened without DEEPBIND, which breaks its
+// std::call_once there; CMake reads libtorch_cpu's dependencies to choose
+// (cmake/LcrDeps.cmake). Rule: never link libtorch into a binary that
 // uses lcr::Tokenizer; go through the facades (tests that use transformer.h directly link
 // lcr_torch_model and must not use the tokenizer).
 //
