@@ -182,7 +182,7 @@ int run_search(const Args& args) {
                                                         pools;
   SearchOptions so;
   bool json = false, interactive = false, show_elements = false, no_first = false,
-       beyond_window = false;
+       all_parts = false, beyond_window = false;
   int threads = 0;
   size_t batch = 8;
   so.rank.top_k = 10;
@@ -213,9 +213,11 @@ int run_search(const Args& args) {
       ("no-first-tokens", po::bool_switch(&no_first), "ablation: any token may start an element")
       ("part-chars", po::value(&so.part_chars)->default_value(so.part_chars),
        "queries longer than this are also searched per part")
+      ("all-parts", po::bool_switch(&all_parts),
+       "also search on their own the parts the model's source window already reads in the "
+       "whole query (by default only the parts beyond it are)")
       ("parts-beyond-window", po::bool_switch(&beyond_window),
-       "search on their own only the parts the model's source window does not reach in the "
-       "whole query")
+       "the default; accepted so older commands still run")
       ("max-locate", po::value(&so.rank.max_occurrences)->default_value(so.rank.max_occurrences),
        "occurrences located per element")
       ("alpha", po::value(&so.rank.alpha)->default_value(so.rank.alpha),
@@ -240,6 +242,8 @@ int run_search(const Args& args) {
   po::variables_map vm;
   if (!parse_options("search", args, desc, vm, &pos)) return 0;
   if (batch < 1) throw UsageError("lcr search: --batch must be at least 1");
+  if (all_parts && beyond_window)
+    throw UsageError("lcr search: --all-parts and --parts-beyond-window contradict each other");
 
   if (model_path.empty() == extractor_dir.empty())
     throw UsageError("lcr search: give either --model CKPT or --extractor DATA_DIR");
@@ -258,7 +262,7 @@ int run_search(const Args& args) {
       };
     so.beam.max_length = std::min(so.beam.max_length, model->max_steps() - 1);
     so.charge_names = model->charge_names();
-    if (beyond_window)  // max_source_len less the EOS the model appends
+    if (!all_parts)  // max_source_len less the EOS the model appends
       so.source_window = static_cast<size_t>(model->options().max_source_len - 1);
   } else {
     extractor = std::make_unique<traindata::ElementExtractor>(

@@ -25,7 +25,7 @@ struct SearchOptions {
   // part whose text the whole query's window already reads (it and every part before it fit
   // in the window) is then not searched again on its own, and a query the window reads
   // whole is one source however long it is. 0: every part is searched.
-  // `lcr search --parts-beyond-window` sets it from the checkpoint.
+  // `lcr search` sets it from the checkpoint unless given --all-parts.
   size_t source_window = 0;
   size_t max_query_bytes = 65536;  // longer queries are refused
   std::string principle;           // a stated legal principle added to the query
