@@ -8,6 +8,7 @@
 # There (each device call starts in the repository root; carry .deps and .gpu):
 #   bench/gpu_train.sh build                     build-gpu/ against the machine's libtorch
 #   bench/gpu_train.sh probe                     tokens/s of short runs, a table
+#   bench/gpu_train.sh infer                     CUDA against CPU inference on the bundled corpus
 #   bench/gpu_train.sh train NAME [lcr train options]
 #       trains into build-gpu/runs/NAME.ckpt (so a later call on the same machine can
 #       --resume it), logs to $OUT/NAME.log, and leaves the serving copy (lcr train export)
@@ -86,6 +87,43 @@ case "${1:-}" in
     probe "recipe (2.8M)" fp32 4096 400 "${RECIPE[@]}" --device cuda --no-amp
     probe "recipe (2.8M)" bf16 16384 200 "${RECIPE[@]}" --device cuda
     probe "default (6.5M, 512 src)" bf16 16384 200 --max-target-len 24 --device cuda
+    ;;
+  infer)
+    # A small model trained on the GPU from the bundled corpus (the quickstart's sizes); the
+    # bundled queries searched on both devices, their ranked lists compared; decode rates.
+    unpack
+    C=corpora/bundled; W=/tmp/bundled
+    rm -rf "$W"; mkdir -p "$W"
+    "$LCR" index build --corpus $C/cases.jsonl --out $W/index > $W/index.log 2>&1
+    "$LCR" train data --corpus $C/cases.jsonl --tokenizer $W/index/tokenizer.model \
+      --out $W/data > $W/data.log 2>&1
+    "$LCR" train --data $W/data --tokenizer $W/index/tokenizer.model --out $W/model.ckpt \
+      --d-model 128 --heads 4 --ff 512 --encoder-layers 2 --decoder-layers 2 \
+      --max-source-len 128 --max-target-len 24 --steps 1500 --warmup 100 --lr 1e-3 \
+      --batch-tokens 4096 --device cuda 2>&1 | tail -2
+    for d in cpu cuda; do
+      "$LCR" search --index $W/index --model $W/model.ckpt --top-k 100 --threads 2 \
+        --queries $C/queries.jsonl --run $W/run-$d.trec --device $d 2> $W/search-$d.log
+      echo "search on $d: $(tail -1 $W/search-$d.log)"
+      "$LCR" eval --qrels $C/qrels_charge.trec --run $W/run-$d.trec | grep -E "P@5|MAP" || true
+    done
+    python3 - $W/run-cpu.trec $W/run-cuda.trec <<'PY'
+import sys
+from collections import defaultdict
+def read(p):
+    r = defaultdict(list)
+    for line in open(p):
+        q, _, d, rank, score, _ = line.split()
+        r[q].append(d)
+    return r
+a, b = read(sys.argv[1]), read(sys.argv[2])
+same10 = sum(a[q][:10] == b[q][:10] for q in a)
+overlap = sum(len(set(a[q][:10]) & set(b[q][:10])) for q in a) / (10 * len(a))
+print(f"cpu vs cuda: {len(a)} queries, identical top-10 lists {same10}, top-10 overlap {overlap:.3f}")
+PY
+    "$LCR" bench decode --index $W/index --model $W/model.ckpt --queries $C/queries.jsonl \
+      --device cuda --beams 5,15,30 --batches 1,8 --repeat 2
+    cp $W/*.log $W/run-*.trec "$OUT/" 2>/dev/null || true
     ;;
   train)
     unpack
