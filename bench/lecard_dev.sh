@@ -7,7 +7,12 @@
 #
 # The model is the best recipe measured (docs/results.md): charge-filtered targets,
 # augmentation 0.4, partner pairs, anonymised and window sources, 384-token sources, 2.8M
-# parameters, 5,000 steps within the 60-minute CPU budget (51 minutes on 2 cores).
+# parameters, 5,000 steps within the 60-minute CPU budget (31–51 minutes on the 2-core
+# machines so far). A machine that runs 5,000 steps in 30 minutes fits STEPS=11000 in the
+# hour (share 0.485 against 0.447, docs/model.md "On the GPU"); on a GPU, the 13.9 M model:
+# DEVICE=cuda STEPS=5000 MODEL_OPTS="--d-model 384 --heads 6 --ff 1536 --encoder-layers 3
+# --decoder-layers 3 --max-source-len 384 --max-target-len 24 --warmup 300 --lr 7e-4
+# --batch-tokens 16384".
 #
 #   bench/lecard_dev.sh [WORK_DIR]        (default out/lecard)
 #   env: TRAIN_MINUTES (60), DEVICE (auto), STEPS (schedule length, 5000), MODEL_OPTS (the
