@@ -43,13 +43,16 @@ if(LCR_WITH_TORCH)
     # sentencepiece's. One that carries its own (PyTorch's wheels) must not have it: under
     # DEEPBIND, std::call_once inside libtorch calls a null pointer (at::set_num_threads
     # crashed on torch 2.11 from pip).
+    # Where the dependencies cannot be read, DEEPBIND stays on (the Debian case).
     find_library(LCR_TORCH_CPU_LIB torch_cpu HINTS "${TORCH_INSTALL_PREFIX}/lib")
-    set(LCR_PLUGIN_DEEPBIND OFF)
+    set(LCR_PLUGIN_DEEPBIND ON)
     if(LCR_TORCH_CPU_LIB AND CMAKE_OBJDUMP)
       execute_process(COMMAND ${CMAKE_OBJDUMP} -p ${LCR_TORCH_CPU_LIB}
-                      OUTPUT_VARIABLE _lcr_torch_dynamic ERROR_QUIET)
-      if(_lcr_torch_dynamic MATCHES "NEEDED +libprotobuf")
-        set(LCR_PLUGIN_DEEPBIND ON)
+                      OUTPUT_VARIABLE _lcr_torch_dynamic RESULT_VARIABLE _lcr_objdump_rc
+                      ERROR_QUIET)
+      if(_lcr_objdump_rc EQUAL 0 AND _lcr_torch_dynamic MATCHES "NEEDED"
+         AND NOT _lcr_torch_dynamic MATCHES "NEEDED +libprotobuf")
+        set(LCR_PLUGIN_DEEPBIND OFF)
       endif()
     endif()
     message(STATUS "lcr: libtorch ${Torch_VERSION} at ${LCR_TORCH_CPU_LIB}; plugins opened "
