@@ -113,13 +113,14 @@ from collections import defaultdict
 def read(p):
     r = defaultdict(list)
     for line in open(p):
-        q, _, d, rank, score, _ = line.split()
-        r[q].append(d)
+        q, _, d, _, score, _ = line.split()
+        r[q].append((d, float(score)))
     return r
 a, b = read(sys.argv[1]), read(sys.argv[2])
-same10 = sum(a[q][:10] == b[q][:10] for q in a)
-overlap = sum(len(set(a[q][:10]) & set(b[q][:10])) for q in a) / (10 * len(a))
-print(f"cpu vs cuda: {len(a)} queries, identical top-10 lists {same10}, top-10 overlap {overlap:.3f}")
+same = sum([d for d, _ in a[q]] == [d for d, _ in b.get(q, [])] for q in a)
+diff = max(abs(x[1] - y[1]) for q in a if q in b for x, y in zip(a[q], b[q]))
+print(f"cpu vs cuda: {len(a)} queries ({len(b)} on cuda), identical ranked lists {same}, "
+      f"largest score difference {diff:.2g}")
 PY
     "$LCR" bench decode --index $W/index --model $W/model.ckpt --queries $C/queries.jsonl \
       --device cuda --beams 5,15,30 --batches 1,8 --repeat 2
