@@ -222,5 +222,50 @@ TEST(ModelStep, ParameterCountMatchesModule) {
   EXPECT_EQ(n, o.parameter_count());
 }
 
+// Training dropout: zeroes a share p of the values and scales the rest by 1 / (1 - p) (the
+// oracle: counting), the same mask for the same torch seed whatever the thread count, a
+// fresh mask on the next call, and a gradient that is the mask itself.
+TEST(ModelDropout, ZeroesShareAndScalesRestReproducibly) {
+  const int threads = torch::get_num_threads();
+  for (auto type : {torch::kFloat, torch::kBFloat16}) {
+    for (double p : {0.1, 0.5}) {
+      SCOPED_TRACE(std::string(c10::toString(type)) + " p=" + std::to_string(p));
+      auto x = torch::full({1000, 999}, 3.0, torch::dtype(type));  // odd size: a partial block
+      torch::manual_seed(7);
+      torch::set_num_threads(1);
+      auto a = train_dropout(x, p);
+      torch::manual_seed(7);
+      torch::set_num_threads(2);
+      auto b = train_dropout(x, p);
+      auto c = train_dropout(x, p);
+      torch::set_num_threads(threads);
+      ASSERT_EQ(a.sizes(), x.sizes());
+      ASSERT_EQ(a.scalar_type(), type);
+      EXPECT_TRUE(torch::equal(a, b));
+      EXPECT_FALSE(torch::equal(b, c));
+      auto af = a.to(torch::kFloat);
+      const double zeros = af.eq(0).sum().item<double>() / double(x.numel());
+      EXPECT_NEAR(zeros, p, 0.003);  // about 6 standard deviations at p = 0.5
+      // Kept values: x times 1 / (1 - p) as the dtype holds it.
+      const float kept = (torch::full({1}, 3.0, torch::dtype(type)) *
+                          torch::full({1}, 1.0 / (1.0 - p), torch::dtype(type)))
+                             .to(torch::kFloat)
+                             .item<float>();
+      EXPECT_NEAR(kept, 3.0 / (1.0 - p), 0.03);
+      EXPECT_TRUE(af.masked_select(af.ne(0)).eq(kept).all().item<bool>());
+      // Each row and column keeps about 1 - p: no stripes from the 16-bit draws.
+      auto row_share = af.ne(0).to(torch::kFloat).mean(1);
+      EXPECT_LT((row_share - (1 - p)).abs().max().item<double>(), 0.08);
+      auto col_share = af.ne(0).to(torch::kFloat).mean(0);
+      EXPECT_LT((col_share - (1 - p)).abs().max().item<double>(), 0.08);
+    }
+  }
+  auto w = torch::ones({64, 64}, torch::requires_grad());
+  auto y = train_dropout(w, 0.25);
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(w.grad(), y.detach()));  // d(x * mask)/dx = mask = y at x = 1
+  EXPECT_TRUE(torch::equal(train_dropout(w, 0), w));
+}
+
 }  // namespace
 }  // namespace lcr

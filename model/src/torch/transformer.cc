@@ -1,7 +1,10 @@
 #include "lcr/model/transformer.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
 
@@ -15,7 +18,46 @@ namespace {
 torch::nn::LayerNorm layer_norm(int d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}));
 }
+
+uint64_t splitmix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Fills `n` values with 0 (probability p) or 1 / (1 - p): four 16-bit draws from each
+// splitmix64(seed + block), so any thread count fills the same mask.
+template <typename T>
+void fill_keep_mask(T* out, int64_t n, uint64_t seed, double p) {
+  const uint32_t drop_below = static_cast<uint32_t>(std::lround(p * 65536.0));
+  const T keep = static_cast<T>(1.0 / (1.0 - p)), zero = static_cast<T>(0.0f);
+  at::parallel_for(0, (n + 3) / 4, 2048, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      uint64_t r = splitmix64(seed + static_cast<uint64_t>(b));
+      const int64_t last = std::min<int64_t>(n, 4 * b + 4);
+      for (int64_t i = 4 * b; i < last; ++i, r >>= 16)
+        out[i] = (r & 0xFFFF) < drop_below ? zero : keep;
+    }
+  });
+}
 }  // namespace
+
+torch::Tensor train_dropout(const torch::Tensor& x, double p) {
+  const auto type = x.scalar_type();
+  if (p <= 0) return x;
+  if (!x.device().is_cpu() || (type != torch::kFloat && type != torch::kBFloat16) || p >= 1)
+    return F::dropout(x, F::DropoutFuncOptions().p(p).training(true));
+  // The seed comes from torch's generator, so torch::manual_seed still fixes every mask.
+  const auto seed = static_cast<uint64_t>(
+      torch::randint(std::numeric_limits<int64_t>::max(), {1}, torch::kLong).item<int64_t>());
+  auto mask = torch::empty(x.sizes(), x.options().requires_grad(false));
+  if (type == torch::kFloat)
+    fill_keep_mask(mask.data_ptr<float>(), mask.numel(), seed, p);
+  else
+    fill_keep_mask(mask.data_ptr<c10::BFloat16>(), mask.numel(), seed, p);
+  return x * mask;
+}
 
 AttentionImpl::AttentionImpl(int d_model, int h, double p, bool cross)
     : heads(h), head_dim(d_model / h), dropout(p) {
@@ -39,8 +81,7 @@ torch::Tensor AttentionImpl::attend(const torch::Tensor& qh, const torch::Tensor
   auto scores = torch::matmul(qh * (1.0 / std::sqrt(double(head_dim))), k.transpose(-2, -1));
   if (mask.defined()) scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
   auto probs = torch::softmax(scores, -1);
-  if (dropout > 0 && is_training())
-    probs = F::dropout(probs, F::DropoutFuncOptions().p(dropout).training(true));
+  if (dropout > 0 && is_training()) probs = train_dropout(probs, dropout);
   auto ctx = torch::matmul(probs.to(v.scalar_type()), v);  // [B, H, T, hd]
   ctx = ctx.transpose(1, 2).contiguous().view({qh.size(0), qh.size(2), heads * head_dim});
   return out(ctx);
@@ -53,8 +94,7 @@ FeedForwardImpl::FeedForwardImpl(int d_model, int ff, double p) : dropout(p) {
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
   auto h = torch::gelu(in(x));
-  if (dropout > 0 && is_training())
-    h = F::dropout(h, F::DropoutFuncOptions().p(dropout).training(true));
+  if (dropout > 0 && is_training()) h = train_dropout(h, dropout);
   return out(h);
 }
 
@@ -67,9 +107,7 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelOptions& o) : dropout(o.dropout) {
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& key_pad) {
   auto drop = [&](const torch::Tensor& t) {
-    return dropout > 0 && is_training()
-               ? F::dropout(t, F::DropoutFuncOptions().p(dropout).training(true))
-               : t;
+    return dropout > 0 && is_training() ? train_dropout(t, dropout) : t;
   };
   auto qkv = attn->qkv(ln1(x)).chunk(3, -1);
   auto h = x + drop(attn->attend(attn->split(qkv[0]), attn->split(qkv[1]), attn->split(qkv[2]),
@@ -137,8 +175,7 @@ torch::Tensor TransformerImpl::pad_batch(const std::vector<std::vector<int64_t>>
 torch::Tensor TransformerImpl::embed_tokens(const torch::Tensor& ids, int64_t first) {
   auto x = embed(ids) * std::sqrt(double(options.d_model));
   x = x + positions.narrow(0, first, ids.size(1)).to(x.scalar_type());
-  if (options.dropout > 0 && is_training())
-    x = F::dropout(x, F::DropoutFuncOptions().p(options.dropout).training(true));
+  if (options.dropout > 0 && is_training()) x = train_dropout(x, options.dropout);
   return x;
 }
 
@@ -176,9 +213,7 @@ torch::Tensor TransformerImpl::decode_hidden(const torch::Tensor& tgt_in,
   for (const auto& m : *decoder) {
     auto* l = m->as<DecoderLayer>();
     auto drop = [&](const torch::Tensor& t) {
-      return l->dropout > 0 && is_training()
-                 ? F::dropout(t, F::DropoutFuncOptions().p(l->dropout).training(true))
-                 : t;
+      return l->dropout > 0 && is_training() ? train_dropout(t, l->dropout) : t;
     };
     auto& sa = l->self_attn;
     auto qkv = sa->qkv(l->ln1(x)).chunk(3, -1);

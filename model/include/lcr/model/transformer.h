@@ -18,6 +18,13 @@
 
 namespace lcr {
 
+/// Inverted dropout for training (zero with probability p, scale the rest by 1 / (1 - p)).
+/// On the CPU the mask comes from a counter-based generator filled in parallel, seeded by one
+/// draw from torch's generator (so torch::manual_seed fixes it): torch's own CPU dropout
+/// draws one mt19937 number per element on one thread, a quarter of a training step on 2
+/// cores. Elsewhere, and for other dtypes, it is torch's dropout.
+torch::Tensor train_dropout(const torch::Tensor& x, double p);
+
 /// Multi-head attention. Self-attention projects q, k, v from one input; cross-attention
 /// projects q from the decoder and k, v from the encoder output (computed once per source).
 struct AttentionImpl : torch::nn::Module {
