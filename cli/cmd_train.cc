@@ -77,11 +77,17 @@ int run_train(const Args& args) {
       ("stop-after", po::value(&o.stop_after)->default_value(o.stop_after),
        "stop after this step (schedule unchanged)")                                   //
       ("device", po::value(&o.device)->default_value(o.device), "auto | cpu | cuda")  //
-      ("no-amp", po::bool_switch(&no_amp), "no bf16 autocast on CUDA")                //
+      ("amp", po::value(&o.amp)->default_value(o.amp),
+       "bf16 autocast: auto (CUDA, and CPUs with native bf16) | on | off")  //
+      ("no-amp", po::bool_switch(&no_amp), "the same as --amp off")        //
       ("threads", po::value(&o.threads)->default_value(0), "intra-op threads (0 = all cores)");
   po::variables_map vm;
   if (!parse_options("train", args, desc, vm)) return 0;
-  o.amp = !no_amp;
+  if (no_amp) {
+    if (!vm["amp"].defaulted() && o.amp != "off")
+      throw UsageError("lcr train: --no-amp contradicts --amp " + o.amp);
+    o.amp = "off";
+  }
   TrainResult r = train(o);
   std::cout << "steps " << r.first_step << " -> " << r.last_step << " (" << r.stop_reason << ") on "
             << r.device << ", " << static_cast<long long>(r.tokens_per_second) << " tokens/s";

@@ -48,6 +48,7 @@ class TrainTest : public ::testing::Test {
     o.valid_every = 0;
     o.save_every = 0;
     o.device = "cpu";
+    o.amp = "off";  // fp32 unless a test says otherwise: "auto" depends on the CPU
     o.quiet = true;
     return o;
   }
@@ -101,6 +102,56 @@ TEST_F(TrainTest, ResumeFollowsTheUninterruptedRun) {
   for (size_t i = 0; i < 6; ++i) EXPECT_EQ(first.losses[i], full.losses[i]) << i;
   for (size_t i = 0; i < 8; ++i) EXPECT_EQ(second.losses[i], full.losses[6 + i]) << 6 + i;
   EXPECT_EQ(load_checkpoint(a.out).model_state, load_checkpoint(b.out).model_state);
+}
+
+// bf16 autocast on the CPU (--amp on; "auto" picks it where the CPU has native bf16): the
+// steps follow the fp32 run's closely but not bit for bit (so autocast is really on), a
+// resumed run still follows the uninterrupted one exactly, and the tiny data is learnt.
+TEST_F(TrainTest, CpuBf16AutocastTrainsAndResumesExactly) {
+  TrainOptions f = options("fp32.lcr");
+  f.steps = 14;
+  f.warmup_steps = 4;
+  f.model.dropout = 0.1;
+  TrainOptions a = f;
+  a.out = dir_.file("bf16.lcr");
+  a.amp = "on";
+  TrainResult fp32 = train(f), full = train(a);
+  ASSERT_EQ(full.losses.size(), 14u);
+  bool differs = false;
+  for (size_t i = 0; i < 14; ++i) {
+    EXPECT_NEAR(full.losses[i], fp32.losses[i], 0.03 * fp32.losses[i] + 0.02) << i;
+    differs |= full.losses[i] != fp32.losses[i];
+  }
+  EXPECT_TRUE(differs) << "bf16 autocast gave the fp32 losses bit for bit: not in effect?";
+
+  TrainOptions b = a;
+  b.out = dir_.file("bf16b.lcr");
+  b.stop_after = 6;
+  train(b);
+  b.stop_after = 0;
+  b.resume = true;
+  TrainResult rest = train(b);
+  ASSERT_EQ(rest.losses.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(rest.losses[i], full.losses[6 + i]) << 6 + i;
+
+  TrainOptions o = options("bf16-overfit.lcr");
+  o.amp = "on";
+  TrainResult r = train(o);
+  EXPECT_LT(r.losses.back(), 0.1) << "first loss " << r.losses.front();
+}
+
+TEST(TrainOptionsTest, AmpMustBeAutoOnOrOff) {
+  TrainOptions o;
+  o.data_dir = "d";
+  o.tokenizer_path = "t";
+  o.out = "o";
+  for (const char* ok : {"auto", "on", "off"}) {
+    o.amp = ok;
+    EXPECT_NO_THROW(o.validate()) << ok;
+  }
+  o.amp = "bf16";
+  EXPECT_NE(test::error_of([&] { o.validate(); }).find("--amp must be auto, on or off"),
+            std::string::npos);
 }
 
 // Several targets per source: the tiny pairs plus a second (and third) span of some sources.

@@ -31,6 +31,8 @@ void TrainOptions::validate() const {
   require(max_minutes >= 0, "--max-minutes must be >= 0 (0 = no budget)");
   require(stop_after >= 0, "--stop-after must be >= 0");
   require(threads >= 0, "--threads must be >= 0 (0 = all cores)");
+  require(amp == "auto" || amp == "on" || amp == "off",
+          "--amp must be auto, on or off, not '" + amp + "'");
   require(device == "auto" || device == "cpu" || device == "cuda",
           "--device must be auto, cpu or cuda, not '" + device + "'");
 }

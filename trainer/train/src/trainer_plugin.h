@@ -14,7 +14,7 @@
 
 namespace lcr::train_detail {
 
-inline constexpr uint32_t kTorchTrainerApiVersion = 3;
+inline constexpr uint32_t kTorchTrainerApiVersion = 4;  // 4: TrainOptions::amp a string
 
 struct TrainJob {
   TrainOptions options;  // final: model sizes and schedule resolved (from the checkpoint on resume)

@@ -48,7 +48,11 @@ struct TrainOptions {
   double max_minutes = 0;
   int64_t stop_after = 0;       // stop (and save) after this step; 0 = run the schedule
   std::string device = "auto";  // auto | cpu | cuda
-  bool amp = true;              // bf16 autocast on CUDA (ignored on CPU)
+  // bf16 autocast of the forward pass (parameters, optimizer and loss stay fp32): "auto" on
+  // CUDA and on CPUs with native bf16 arithmetic (AVX512-BF16 or AMX; twice the tokens/s of
+  // fp32 on 2 EPYC cores), "on" on any device (a CPU without it emulates bf16, slowly),
+  // "off" for fp32 everywhere.
+  std::string amp = "auto";
   int threads = 0;              // intra-op threads; 0 = all hardware cores
   bool resume = false;          // continue from `out`: model, optimizer, schedule, data
   bool quiet = false;           // no progress or log output (tests)
@@ -74,7 +78,7 @@ struct TrainResult {
 
 /// Trains (or resumes, with options.resume) and writes checkpoints to options.out.
 /// On resume the model sizes and the schedule come from the checkpoint; only the run
-/// controls (device, threads, budget, stop_after, logging) follow `options`. Throws
+/// controls (device, amp, threads, budget, stop_after, logging) follow `options`. Throws
 /// lcr::Error for bad options or data, a tokenizer mismatch, or a checkpoint trained on
 /// other data.
 TrainResult train(const TrainOptions& options);
