@@ -7,9 +7,12 @@
 #
 # The model is the best recipe measured (docs/results.md): charge-filtered targets,
 # augmentation 0.4, partner pairs, anonymised and window sources, 384-token sources, 2.8M
-# parameters, 5,000 steps within the 60-minute CPU budget (31–51 minutes on the 2-core
-# machines so far). A machine that runs 5,000 steps in 30 minutes fits STEPS=11000 in the
-# hour (share 0.485 against 0.447, docs/model.md "On the GPU"); on a GPU, the 13.9 M model:
+# parameters, 5,000 steps of 16,384-token batches at lr 2e-3 within the 60-minute CPU
+# budget: 47 minutes on 2 cores with native bf16 (AVX512-BF16, where `lcr train --amp auto`
+# trains under bf16 autocast at 22K tokens/s; docs/model.md "Twice the CPU throughput").
+# Without native bf16 the CPU trains fp32 at well under half that rate and the budget would
+# stop that schedule part-way: there use MODEL_OPTS with --lr 1e-3 --batch-tokens 4096 (the
+# session-10 recipe, 5,000 steps in 31–51 minutes). On a GPU, the 13.9 M model:
 # DEVICE=cuda STEPS=5000 MODEL_OPTS="--d-model 384 --heads 6 --ff 1536 --encoder-layers 3
 # --decoder-layers 3 --max-source-len 384 --max-target-len 24 --warmup 300 --lr 7e-4
 # --batch-tokens 16384".
@@ -27,7 +30,7 @@ L=${BUILD_DIR:-build}/cli/lcr
 TRAIN_MINUTES=${TRAIN_MINUTES:-60}
 DEVICE=${DEVICE:-auto}
 STEPS=${STEPS:-5000}
-MODEL_OPTS=${MODEL_OPTS:---d-model 192 --heads 4 --ff 768 --encoder-layers 2 --decoder-layers 2 --max-source-len 384 --max-target-len 24 --warmup 150 --lr 1e-3 --batch-tokens 4096}
+MODEL_OPTS=${MODEL_OPTS:---d-model 192 --heads 4 --ff 768 --encoder-layers 2 --decoder-layers 2 --max-source-len 384 --max-target-len 24 --warmup 150 --lr 2e-3 --batch-tokens 16384}
 C=$D/cases.jsonl.zst
 mkdir -p "$W/runs"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
