@@ -15,20 +15,13 @@ LCR=${BUILD_DIR:-build}/cli/lcr
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 echo "| batch tokens | precision | steps | tokens/s | pairs/s | valid loss |"
 echo "|---|---|---|---|---|---|"
+# shellcheck source=bench/train_common.sh
+. bench/train_common.sh
 for bt in ${BATCHES:-4096 16384}; do
   for amp in off on; do
-    # shellcheck disable=SC2086
-    "$LCR" train --data "$DATA" --tokenizer "$TOK" --out "$W/$bt-$amp.ckpt" --d-model 192 \
-      --heads 4 --ff 768 --encoder-layers 2 --decoder-layers 2 --max-source-len 384 \
-      --max-target-len 24 --steps 5000 --warmup 150 --lr 1e-3 --batch-tokens "$bt" \
-      --threads "${THREADS:-2}" --valid-every 0 --save-every 0 --max-minutes "$MIN" \
-      --amp $amp ${TRAIN_ARGS:-} > "$W/$bt-$amp.log" 2>&1
-    line=$(grep -E "^stopped at step" "$W/$bt-$amp.log")
-    steps=$(sed -E 's/^stopped at step ([0-9]+).*/\1/' <<< "$line")
-    tps=$(sed -E 's/.* ([0-9]+) tokens\/s.*/\1/' <<< "$line")
-    pps=$(sed -E 's/.* ([0-9]+) pairs\/s.*/\1/' <<< "$line")
-    vl=$(grep -oE "valid loss [0-9.]+" "$W/$bt-$amp.log" | tail -1 | cut -d' ' -f3)
+    timed_train "$W/$bt-$amp.log" "$W/$bt-$amp.ckpt" --max-source-len 384 --batch-tokens "$bt" \
+      --amp $amp
     name=fp32; [ "$amp" = on ] && name="bf16 autocast"
-    echo "| $bt | $name | $steps | $tps | $pps | $vl |"
+    echo "| $bt | $name | $(train_cells "$W/$bt-$amp.log") |"
   done
 done
